@@ -1,0 +1,257 @@
+//! Planar `f32` audio, validated once at construction.
+//!
+//! Every stage takes an [`AudioBuffer`], so every stage can rely on its invariants instead of
+//! re-checking them: at least one channel, at least one sample, equal channel lengths, finite
+//! samples and a sample rate between 8 kHz and 192 kHz.
+
+use crate::error::AudioError;
+
+/// Planar audio: one `Vec<f32>` per channel plus the sample rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioBuffer {
+    channels: Vec<Vec<f32>>,
+    sample_rate: u32,
+}
+
+impl AudioBuffer {
+    /// Lowest supported sample rate (telephone-band audio).
+    pub const MIN_SAMPLE_RATE: u32 = 8_000;
+    /// Highest supported sample rate (high-resolution masters).
+    pub const MAX_SAMPLE_RATE: u32 = 192_000;
+
+    /// Builds a buffer from planar channels, checking every invariant.
+    pub fn new(channels: Vec<Vec<f32>>, sample_rate: u32) -> Result<Self, AudioError> {
+        check_sample_rate(sample_rate)?;
+        let first = channels.first().ok_or(AudioError::NoChannels)?;
+        let expected = first.len();
+        if expected == 0 {
+            return Err(AudioError::Empty);
+        }
+        for (channel, samples) in channels.iter().enumerate() {
+            if samples.len() != expected {
+                return Err(AudioError::ChannelLengthMismatch {
+                    channel,
+                    expected,
+                    found: samples.len(),
+                });
+            }
+            if let Some(index) = samples.iter().position(|s| !s.is_finite()) {
+                return Err(AudioError::NonFinite {
+                    channel,
+                    index,
+                    value: samples[index],
+                });
+            }
+        }
+        Ok(Self {
+            channels,
+            sample_rate,
+        })
+    }
+
+    /// Builds a buffer from interleaved samples (`L R L R …` for stereo).
+    pub fn from_interleaved(
+        data: &[f32],
+        num_channels: usize,
+        sample_rate: u32,
+    ) -> Result<Self, AudioError> {
+        if num_channels == 0 {
+            return Err(AudioError::NoChannels);
+        }
+        if data.len() % num_channels != 0 {
+            return Err(AudioError::Interleaving {
+                len: data.len(),
+                channels: num_channels,
+            });
+        }
+        let frames = data.len() / num_channels;
+        let mut channels = vec![Vec::with_capacity(frames); num_channels];
+        for frame in data.chunks_exact(num_channels) {
+            for (channel, &sample) in channels.iter_mut().zip(frame) {
+                channel.push(sample);
+            }
+        }
+        Self::new(channels, sample_rate)
+    }
+
+    /// Number of channels (≥ 1).
+    pub fn num_channels(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Samples per channel (≥ 1).
+    pub fn len(&self) -> usize {
+        self.channels[0].len()
+    }
+
+    /// Always false: an empty buffer cannot be built. Present for API symmetry with slices.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Duration in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        self.len() as f64 / self.sample_rate as f64
+    }
+
+    /// All channels, planar.
+    pub fn channels(&self) -> &[Vec<f32>] {
+        &self.channels
+    }
+
+    /// One channel. Panics if `index >= num_channels()`, like slice indexing.
+    pub fn channel(&self, index: usize) -> &[f32] {
+        &self.channels[index]
+    }
+
+    /// Gives the channels back, e.g. to reuse their allocation for output.
+    pub fn into_channels(self) -> Vec<Vec<f32>> {
+        self.channels
+    }
+
+    /// The mean of all channels (the signal the spectrum and content analyses look at).
+    pub fn mono_mix(&self) -> Vec<f32> {
+        if self.channels.len() == 1 {
+            return self.channels[0].clone();
+        }
+        let scale = 1.0 / self.channels.len() as f32;
+        let mut mix = self.channels[0].clone();
+        for channel in &self.channels[1..] {
+            for (m, &s) in mix.iter_mut().zip(channel) {
+                *m += s;
+            }
+        }
+        for m in &mut mix {
+            *m *= scale;
+        }
+        mix
+    }
+
+    /// Interleaved copy (`L R L R …`), e.g. for writing a WAV file.
+    pub fn to_interleaved(&self) -> Vec<f32> {
+        let n = self.num_channels();
+        let mut out = vec![0.0; self.len() * n];
+        for (c, channel) in self.channels.iter().enumerate() {
+            for (i, &s) in channel.iter().enumerate() {
+                out[i * n + c] = s;
+            }
+        }
+        out
+    }
+
+    /// Largest absolute sample over all channels.
+    pub fn peak(&self) -> f32 {
+        self.channels
+            .iter()
+            .flat_map(|c| c.iter())
+            .fold(0.0f32, |m, &s| m.max(s.abs()))
+    }
+}
+
+/// Checks a sample rate against the supported range.
+pub fn check_sample_rate(rate: u32) -> Result<(), AudioError> {
+    if (AudioBuffer::MIN_SAMPLE_RATE..=AudioBuffer::MAX_SAMPLE_RATE).contains(&rate) {
+        Ok(())
+    } else {
+        Err(AudioError::SampleRate {
+            rate,
+            min: AudioBuffer::MIN_SAMPLE_RATE,
+            max: AudioBuffer::MAX_SAMPLE_RATE,
+        })
+    }
+}
+
+/// Checks that every sample of a slice is finite; used by streaming processors, which take
+/// raw slices rather than validated buffers.
+pub fn check_finite(samples: &[f32]) -> Result<(), AudioError> {
+    match samples.iter().position(|s| !s.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(AudioError::NonFinite {
+            channel: 0,
+            index,
+            value: samples[index],
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_stereo_buffer() {
+        let a = AudioBuffer::new(vec![vec![0.1, 0.2], vec![0.3, 0.4]], 44_100).unwrap();
+        assert_eq!(a.num_channels(), 2);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.to_interleaved(), vec![0.1, 0.3, 0.2, 0.4]);
+        let m = a.mono_mix();
+        assert!((m[0] - 0.2).abs() < 1e-7 && (m[1] - 0.3).abs() < 1e-7);
+    }
+
+    #[test]
+    fn rejects_no_channels() {
+        assert_eq!(AudioBuffer::new(vec![], 44_100), Err(AudioError::NoChannels));
+    }
+
+    #[test]
+    fn rejects_empty() {
+        assert_eq!(
+            AudioBuffer::new(vec![vec![], vec![]], 44_100),
+            Err(AudioError::Empty)
+        );
+    }
+
+    #[test]
+    fn rejects_ragged_channels() {
+        let err = AudioBuffer::new(vec![vec![0.0; 3], vec![0.0; 2]], 44_100).unwrap_err();
+        assert_eq!(
+            err,
+            AudioError::ChannelLengthMismatch {
+                channel: 1,
+                expected: 3,
+                found: 2
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_nan_and_inf() {
+        let err = AudioBuffer::new(vec![vec![0.0, f32::NAN]], 44_100).unwrap_err();
+        assert!(matches!(err, AudioError::NonFinite { index: 1, .. }));
+        let err = AudioBuffer::new(vec![vec![f32::INFINITY]], 44_100).unwrap_err();
+        assert!(matches!(err, AudioError::NonFinite { index: 0, .. }));
+        assert!(err.to_string().contains("finite"));
+    }
+
+    #[test]
+    fn rejects_absurd_sample_rates() {
+        for rate in [0, 7_999, 192_001, u32::MAX] {
+            assert!(matches!(
+                AudioBuffer::new(vec![vec![0.0]], rate),
+                Err(AudioError::SampleRate { .. })
+            ));
+        }
+        assert!(AudioBuffer::new(vec![vec![0.0]], 8_000).is_ok());
+        assert!(AudioBuffer::new(vec![vec![0.0]], 192_000).is_ok());
+    }
+
+    #[test]
+    fn interleaved_round_trip_and_errors() {
+        let a = AudioBuffer::from_interleaved(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 48_000).unwrap();
+        assert_eq!(a.channel(2), &[3.0, 6.0]);
+        assert_eq!(a.to_interleaved(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert!(matches!(
+            AudioBuffer::from_interleaved(&[1.0, 2.0, 3.0], 2, 48_000),
+            Err(AudioError::Interleaving { .. })
+        ));
+        assert_eq!(
+            AudioBuffer::from_interleaved(&[1.0], 0, 48_000),
+            Err(AudioError::NoChannels)
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Typed errors. Bad input must produce one of these with a message a user can act on —
+//! never a panic and never silently wrong output.
+
+use thiserror::Error;
+
+/// Why an [`crate::AudioBuffer`] could not be built.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AudioError {
+    #[error("audio has no channels")]
+    NoChannels,
+    #[error("audio is empty (0 samples per channel)")]
+    Empty,
+    #[error("channel {channel} has {found} samples but channel 0 has {expected}; all channels must have the same length")]
+    ChannelLengthMismatch {
+        channel: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("sample {index} of channel {channel} is {value}; audio must be finite (no NaN or Inf)")]
+    NonFinite {
+        channel: usize,
+        index: usize,
+        value: f32,
+    },
+    #[error("sample rate {rate} Hz is outside the supported range {min}..={max} Hz")]
+    SampleRate { rate: u32, min: u32, max: u32 },
+    #[error("interleaved data of {len} samples does not divide into {channels} channels")]
+    Interleaving { len: usize, channels: usize },
+}
+
+/// The error type shared by every stage and the lab.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("invalid audio: {0}")]
+    Audio(#[from] AudioError),
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+    #[error("stream error: {0}")]
+    Stream(String),
+    #[error("stage `{stage}` has no `{kind}` implementation")]
+    UnknownImplementation { stage: &'static str, kind: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,31 @@
+//! # auralis-core
+//!
+//! The shared vocabulary of Auralis Lab. Nothing here is specific to one stage:
+//!
+//! * [`AudioBuffer`] — planar `f32` audio plus its sample rate, validated when built so that
+//!   no stage ever sees NaN, ragged channels or an absurd sample rate.
+//! * [`Stage`] / [`ImplKind`] — the one trait through which every stage (spectrum, EQ,
+//!   dynamics, …) exposes its sequential reference, vectorized and parallel implementations,
+//!   and [`LabStage`], its object-safe twin that the measurement harness enumerates without
+//!   knowing any stage's types.
+//! * [`StreamProcessor`] — chunk-by-chunk processing for real-time stages.
+//! * [`metrics`] — MSE, correlation, max error, SNR and relative RMS error, and the
+//!   [`Accuracy`] verdict every implementation must pass before its speed counts.
+//! * [`selection`] — the schema of `reports/selection.json`, shared by the lab that writes it
+//!   and the facade crate that obeys it.
+//!
+//! Dependencies point one way: stages depend on this crate, the lab and the facade depend on
+//! the stages, and this crate depends on none of them.
+
+pub mod audio;
+pub mod error;
+pub mod metrics;
+pub mod selection;
+pub mod stage;
+pub mod stream;
+
+pub use audio::AudioBuffer;
+pub use error::{AudioError, Error, Result};
+pub use metrics::{Accuracy, Check, Metrics};
+pub use stage::{ImplKind, LabStage, Stage, Trace};
+pub use stream::StreamProcessor;

@@ -1,0 +1,272 @@
+//! The stage trait: one stage, several interchangeable implementations.
+//!
+//! A stage (spectrum, EQ, dynamics, …) computes one well-defined thing. It offers a sequential
+//! [`ImplKind::Reference`] written for clarity, and faster variants — [`ImplKind::Vectorized`]
+//! (SIMD kernels via `pulp`) and [`ImplKind::Parallel`] (`rayon`) — that must agree with the
+//! reference within the stage's stated tolerance. Like `rustfft`'s `Fft` trait, callers never
+//! need to know which one runs: the facade crate picks the one the lab measured fastest for the
+//! input size, and the lab itself enumerates all of them through [`LabStage`].
+
+use std::any::Any;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::AudioBuffer;
+use crate::error::{Error, Result};
+use crate::metrics::Accuracy;
+use crate::stream::StreamProcessor;
+
+/// Which family an implementation belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ImplKind {
+    /// Sequential, written for clarity; the definition every other variant is held to.
+    #[default]
+    Reference,
+    /// SIMD kernels (run-time dispatch with `pulp`).
+    Vectorized,
+    /// Multi-threaded with `rayon`; results must not depend on the thread count.
+    Parallel,
+}
+
+impl ImplKind {
+    /// Every kind, reference first.
+    pub const ALL: [ImplKind; 3] = [
+        ImplKind::Reference,
+        ImplKind::Vectorized,
+        ImplKind::Parallel,
+    ];
+
+    /// The lower-case name used in reports, JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImplKind::Reference => "reference",
+            ImplKind::Vectorized => "vectorized",
+            ImplKind::Parallel => "parallel",
+        }
+    }
+}
+
+impl fmt::Display for ImplKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ImplKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ImplKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::param(
+                    "implementation",
+                    format!("`{s}` is not one of reference, vectorized, parallel"),
+                )
+            })
+    }
+}
+
+/// A time series a stage can expose for plots (e.g. gain reduction in dB over time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// What the values are, e.g. `"gain reduction"`.
+    pub name: String,
+    /// Their unit, e.g. `"dB"`.
+    pub unit: String,
+    /// Seconds between consecutive values.
+    pub period_secs: f64,
+    /// The values (decimated by the stage to a plot-friendly length).
+    pub values: Vec<f32>,
+}
+
+/// One processing stage with its interchangeable implementations.
+///
+/// Implementors are usually small structs carrying the settings the lab benchmarks with
+/// (e.g. an EQ registered once at hop 1024 and once at hop 2048).
+pub trait Stage: Send + Sync {
+    /// Parameters of the stage (band gains, thresholds, FFT settings, …).
+    type Settings: Clone + fmt::Debug + Send + Sync;
+    /// What the stage produces (a spectrum summary, processed audio, …).
+    type Output: Send + 'static;
+
+    /// Short machine name used in reports and `selection.json`, e.g. `"spectrum"`.
+    fn name(&self) -> &'static str;
+
+    /// The implementations this stage offers; always includes [`ImplKind::Reference`].
+    fn implementations(&self) -> &'static [ImplKind];
+
+    /// The settings the lab measures with.
+    fn bench_settings(&self) -> Self::Settings;
+
+    /// Runs one implementation on one input.
+    fn run(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &Self::Settings,
+    ) -> Result<Self::Output>;
+
+    /// Holds a candidate's output against the reference's output with this stage's
+    /// tolerances (stated, with their reasons, in the stage crate).
+    fn compare(&self, reference: &Self::Output, candidate: &Self::Output) -> Accuracy;
+
+    /// One sentence on the tolerance and why it is what it is, for reports.
+    fn tolerance(&self) -> &'static str;
+
+    /// Time series worth plotting from an output (none by default).
+    fn traces(&self, _output: &Self::Output) -> Vec<Trace> {
+        Vec::new()
+    }
+
+    /// A streaming processor for real-time use, if the stage has one.
+    fn stream(
+        &self,
+        _settings: &Self::Settings,
+        _channels: usize,
+        _sample_rate: u32,
+    ) -> Option<Result<Box<dyn StreamProcessor>>> {
+        None
+    }
+}
+
+/// Object-safe view of a [`Stage`] using its bench settings, so the lab can hold
+/// `Vec<Box<dyn LabStage>>` and run any stage without knowing its types.
+pub trait LabStage: Send + Sync {
+    /// See [`Stage::name`].
+    fn name(&self) -> &'static str;
+    /// See [`Stage::implementations`].
+    fn implementations(&self) -> &'static [ImplKind];
+    /// See [`Stage::tolerance`].
+    fn tolerance(&self) -> &'static str;
+    /// Runs one implementation with the bench settings; the output is opaque to the caller.
+    fn run_erased(&self, kind: ImplKind, audio: &AudioBuffer) -> Result<Box<dyn Any + Send>>;
+    /// Compares two outputs produced by [`LabStage::run_erased`] of this stage.
+    fn compare_erased(&self, reference: &dyn Any, candidate: &dyn Any) -> Accuracy;
+    /// See [`Stage::traces`].
+    fn traces_erased(&self, output: &dyn Any) -> Vec<Trace>;
+    /// See [`Stage::stream`], with the bench settings.
+    fn stream_erased(
+        &self,
+        channels: usize,
+        sample_rate: u32,
+    ) -> Option<Result<Box<dyn StreamProcessor>>>;
+}
+
+impl<S: Stage> LabStage for S {
+    fn name(&self) -> &'static str {
+        Stage::name(self)
+    }
+
+    fn implementations(&self) -> &'static [ImplKind] {
+        Stage::implementations(self)
+    }
+
+    fn tolerance(&self) -> &'static str {
+        Stage::tolerance(self)
+    }
+
+    fn run_erased(&self, kind: ImplKind, audio: &AudioBuffer) -> Result<Box<dyn Any + Send>> {
+        let settings = self.bench_settings();
+        Ok(Box::new(self.run(kind, audio, &settings)?))
+    }
+
+    fn compare_erased(&self, reference: &dyn Any, candidate: &dyn Any) -> Accuracy {
+        match (
+            reference.downcast_ref::<S::Output>(),
+            candidate.downcast_ref::<S::Output>(),
+        ) {
+            (Some(r), Some(c)) => self.compare(r, c),
+            _ => Accuracy::failed("outputs are not of this stage's output type"),
+        }
+    }
+
+    fn traces_erased(&self, output: &dyn Any) -> Vec<Trace> {
+        output
+            .downcast_ref::<S::Output>()
+            .map(|o| self.traces(o))
+            .unwrap_or_default()
+    }
+
+    fn stream_erased(
+        &self,
+        channels: usize,
+        sample_rate: u32,
+    ) -> Option<Result<Box<dyn StreamProcessor>>> {
+        self.stream(&self.bench_settings(), channels, sample_rate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Check, Metrics};
+
+    /// A toy stage: doubles the first channel. The "vectorized" variant is deliberately
+    /// wrong so the test can see the comparison fail through the erased interface.
+    struct Doubler;
+
+    impl Stage for Doubler {
+        type Settings = ();
+        type Output = Vec<f32>;
+        fn name(&self) -> &'static str {
+            "doubler"
+        }
+        fn implementations(&self) -> &'static [ImplKind] {
+            &[ImplKind::Reference, ImplKind::Vectorized]
+        }
+        fn bench_settings(&self) {}
+        fn run(&self, kind: ImplKind, audio: &AudioBuffer, _: &()) -> Result<Vec<f32>> {
+            let gain = match kind {
+                ImplKind::Reference => 2.0,
+                ImplKind::Vectorized => 2.5,
+                ImplKind::Parallel => {
+                    return Err(Error::UnknownImplementation {
+                        stage: "doubler",
+                        kind: kind.to_string(),
+                    })
+                }
+            };
+            Ok(audio.channel(0).iter().map(|s| s * gain).collect())
+        }
+        fn compare(&self, r: &Vec<f32>, c: &Vec<f32>) -> Accuracy {
+            let metrics = Metrics::of_f32(r, c);
+            let checks = vec![Check::at_most("max error", metrics.max_abs_error, 1e-6)];
+            Accuracy { metrics, checks }
+        }
+        fn tolerance(&self) -> &'static str {
+            "exact arithmetic"
+        }
+    }
+
+    #[test]
+    fn erased_stage_runs_and_compares() {
+        let stages: Vec<Box<dyn LabStage>> = vec![Box::new(Doubler)];
+        let audio = AudioBuffer::new(vec![vec![0.5, 1.0]], 44_100).unwrap();
+        let stage = &stages[0];
+        let r = stage.run_erased(ImplKind::Reference, &audio).unwrap();
+        let v = stage.run_erased(ImplKind::Vectorized, &audio).unwrap();
+        assert!(stage.compare_erased(&*r, &*r).passed());
+        assert!(!stage.compare_erased(&*r, &*v).passed());
+        assert!(!stage.compare_erased(&*r, &42u8).passed());
+        assert!(stage.run_erased(ImplKind::Parallel, &audio).is_err());
+        assert!(stage.stream_erased(2, 44_100).is_none());
+    }
+
+    #[test]
+    fn kind_names_round_trip() {
+        for k in ImplKind::ALL {
+            assert_eq!(k.name().parse::<ImplKind>().unwrap(), k);
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.name())
+            );
+        }
+        assert!("simd".parse::<ImplKind>().is_err());
+    }
+}
