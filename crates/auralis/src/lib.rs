@@ -1,1 +1,131 @@
-//! stub
+//! # auralis — the facade
+//!
+//! One crate for library users. Each stage module exposes plain functions
+//! (`auralis::spectrum::analyze`, `auralis::eq::process`, `auralis::dynamics::process`, …)
+//! that run the implementation the lab *measured* fastest for that stage and input size, as
+//! recorded in `reports/selection.json` and compiled into this crate — the way `rustfft`'s
+//! planner hands out the best algorithm for a length, except that here the choice comes from
+//! measurements rather than rules. Every implementation that can be selected has passed the
+//! stage's accuracy gate against the sequential reference, so the choice changes speed, never
+//! the result beyond the stated tolerance.
+//!
+//! To force one implementation (for comparisons, debugging, or a deployment whose machine
+//! differs from the lab's), call the `*_with` variant with an [`ImplKind`].
+//!
+//! ```no_run
+//! use auralis::{spectrum, AudioBuffer};
+//! let audio = auralis::io::read_wav("song.wav".as_ref())?;
+//! let result = spectrum::analyze(&audio, &spectrum::SpectrumSettings::default())?;
+//! println!("centroid {:.0} Hz", result.centroid_hz);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub use auralis_core::{AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor};
+
+/// WAV reading and atomic writing.
+pub mod io {
+    pub use auralis_io::*;
+}
+
+pub mod selection;
+
+/// Spectrum analysis (STFT 4096/1024, 64 log-spaced bands, A/C/Z weighting).
+pub mod spectrum {
+    pub use auralis_spectrum::{SpectrumResult, SpectrumSettings, Weighting};
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// Analyses `audio` with the implementation selected for its length.
+    pub fn analyze(audio: &AudioBuffer, settings: &SpectrumSettings) -> Result<SpectrumResult> {
+        analyze_with(selection::choose(auralis_spectrum::NAME, audio), audio, settings)
+    }
+
+    /// Analyses `audio` with an explicitly chosen implementation.
+    pub fn analyze_with(
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &SpectrumSettings,
+    ) -> Result<SpectrumResult> {
+        auralis_spectrum::analyze(kind, audio, settings)
+    }
+}
+
+/// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
+pub mod eq {
+    pub use auralis_eq::{band_centres_hz, EqGains, EqSettings, EqStream, NUM_BANDS};
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// The lab measures hop 2048 as its own stage; its selection applies at that hop.
+    fn stage_name(settings: &EqSettings) -> &'static str {
+        if settings.hop * 2 == settings.fft_size {
+            "eq-hop2048"
+        } else {
+            auralis_eq::NAME
+        }
+    }
+
+    /// Equalises `audio` with the implementation selected for its length.
+    pub fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
+        process_with(selection::choose(stage_name(settings), audio), audio, settings)
+    }
+
+    /// Equalises `audio` with an explicitly chosen implementation.
+    pub fn process_with(
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &EqSettings,
+    ) -> Result<AudioBuffer> {
+        auralis_eq::process(kind, audio, settings)
+    }
+}
+
+/// Compressor and limiter (envelope follower, soft knee, lookahead, sample/true peak).
+pub mod dynamics {
+    pub use auralis_dynamics::{
+        CompressorSettings, DynamicsOutput, DynamicsSettings, DynamicsStream, GainStats,
+        LimiterSettings, PeakMode,
+    };
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// Runs the configured chain (compressor and/or limiter) with the selected implementation.
+    pub fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
+        process_with(
+            selection::choose(auralis_dynamics::NAME, audio),
+            audio,
+            settings,
+        )
+    }
+
+    /// Runs the chain with an explicitly chosen implementation.
+    pub fn process_with(
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &DynamicsSettings,
+    ) -> Result<DynamicsOutput> {
+        auralis_dynamics::process(kind, audio, settings)
+    }
+
+    /// Compressor only.
+    pub fn compress(audio: &AudioBuffer, settings: &CompressorSettings) -> Result<DynamicsOutput> {
+        process(
+            audio,
+            &DynamicsSettings {
+                compressor: Some(settings.clone()),
+                limiter: None,
+            },
+        )
+    }
+
+    /// Limiter only.
+    pub fn limit(audio: &AudioBuffer, settings: &LimiterSettings) -> Result<DynamicsOutput> {
+        process(
+            audio,
+            &DynamicsSettings {
+                compressor: None,
+                limiter: Some(settings.clone()),
+            },
+        )
+    }
+}

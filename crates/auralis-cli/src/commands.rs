@@ -1,0 +1,297 @@
+//! Argument definitions and the command implementations.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use auralis::dynamics::{CompressorSettings, DynamicsOutput, LimiterSettings, PeakMode};
+use auralis::eq::{EqGains, EqSettings};
+use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
+use auralis::{AudioBuffer, ImplKind};
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::{write_output, Format};
+
+/// Audio mastering stages, measured and verified by Auralis Lab.
+#[derive(Debug, Parser)]
+#[command(name = "auralis", version, about)]
+pub struct Cli {
+    /// Force one implementation instead of the lab's measured default
+    /// (reference, vectorized or parallel).
+    #[arg(long = "impl", global = true, value_name = "KIND")]
+    implementation: Option<ImplKind>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the spectrum analysis of a WAV file.
+    Analyze {
+        /// The WAV file to analyse.
+        file: PathBuf,
+        /// Print machine-readable JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Frequency weighting: a, c or z (none).
+        #[arg(long, default_value = "a")]
+        weighting: Weighting,
+    },
+    /// Apply the 25-band critical-band EQ.
+    Eq {
+        #[command(flatten)]
+        io: IoArgs,
+        /// 25 comma-separated band gains in dB (clipped to ±12 dB)…
+        #[arg(long, conflicts_with = "preset")]
+        gains: Option<String>,
+        /// …or a preset: flat, warm, bright, balanced.
+        #[arg(long)]
+        preset: Option<String>,
+        /// STFT hop: 1024 (default) or 2048 (half the cost, also perfect reconstruction).
+        #[arg(long, default_value_t = 1024)]
+        hop: usize,
+    },
+    /// Apply the soft-knee compressor.
+    Compress {
+        #[command(flatten)]
+        io: IoArgs,
+        #[arg(long, default_value_t = CompressorSettings::default().threshold_db, allow_negative_numbers = true)]
+        threshold: f32,
+        #[arg(long, default_value_t = CompressorSettings::default().ratio)]
+        ratio: f32,
+        #[arg(long, default_value_t = CompressorSettings::default().knee_db)]
+        knee: f32,
+        /// Attack in ms.
+        #[arg(long, default_value_t = CompressorSettings::default().attack_ms)]
+        attack: f32,
+        /// Release in ms.
+        #[arg(long, default_value_t = CompressorSettings::default().release_ms)]
+        release: f32,
+        /// Lookahead in ms (delays the audio, not the detector).
+        #[arg(long, default_value_t = CompressorSettings::default().lookahead_ms)]
+        lookahead: f32,
+        /// Makeup gain in dB.
+        #[arg(long, default_value_t = CompressorSettings::default().makeup_db, allow_negative_numbers = true)]
+        makeup: f32,
+    },
+    /// Apply the lookahead limiter.
+    Limit {
+        #[command(flatten)]
+        io: IoArgs,
+        /// Ceiling in dBFS (≤ 0).
+        #[arg(long, default_value_t = LimiterSettings::default().ceiling_db, allow_negative_numbers = true)]
+        ceiling: f32,
+        /// Release in ms.
+        #[arg(long, default_value_t = LimiterSettings::default().release_ms)]
+        release: f32,
+        /// Lookahead in ms.
+        #[arg(long, default_value_t = LimiterSettings::default().lookahead_ms)]
+        lookahead: f32,
+        /// Keep 4×-oversampled (inter-sample) peaks under the ceiling too.
+        #[arg(long)]
+        true_peak: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct IoArgs {
+    /// Input WAV file.
+    input: PathBuf,
+    /// Output WAV file (written atomically; never the input).
+    output: PathBuf,
+    /// Output sample format.
+    #[arg(long, value_enum, default_value = "f32")]
+    format: Format,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    code: u8,
+    message: String,
+}
+
+impl CliError {
+    /// Bad input or usage: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// Anything else: exit code 1.
+    pub fn other(err: impl fmt::Display) -> Self {
+        CliError {
+            code: 1,
+            message: err.to_string(),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Library errors are all about the input or the parameters the user gave.
+impl From<auralis::Error> for CliError {
+    fn from(err: auralis::Error) -> Self {
+        CliError::usage(err.to_string())
+    }
+}
+
+fn read(path: &Path) -> Result<AudioBuffer, CliError> {
+    auralis::io::read_wav(path).map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let forced = cli.implementation;
+    match cli.command {
+        Command::Analyze {
+            file,
+            json,
+            weighting,
+        } => {
+            let audio = read(&file)?;
+            let settings = SpectrumSettings {
+                weighting,
+                ..SpectrumSettings::default()
+            };
+            let result = match forced {
+                Some(kind) => auralis::spectrum::analyze_with(kind, &audio, &settings)?,
+                None => auralis::spectrum::analyze(&audio, &settings)?,
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&result).map_err(CliError::other)?
+                );
+            } else {
+                print_spectrum(&file, &audio, &result);
+            }
+            Ok(())
+        }
+        Command::Eq {
+            io,
+            gains,
+            preset,
+            hop,
+        } => {
+            let gains = match (gains, preset) {
+                (Some(list), _) => EqGains::parse(&list)?,
+                (None, Some(name)) => EqGains::preset(&name)?,
+                (None, None) => {
+                    return Err(CliError::usage(
+                        "give --gains \"g1,…,g25\" or --preset NAME (flat, warm, bright, balanced)",
+                    ))
+                }
+            };
+            let settings = EqSettings {
+                gains,
+                hop,
+                ..EqSettings::default()
+            };
+            let audio = read(&io.input)?;
+            let out = match forced {
+                Some(kind) => auralis::eq::process_with(kind, &audio, &settings)?,
+                None => auralis::eq::process(&audio, &settings)?,
+            };
+            write_output(&io.input, &io.output, &out, io.format, io.overwrite)
+        }
+        Command::Compress {
+            io,
+            threshold,
+            ratio,
+            knee,
+            attack,
+            release,
+            lookahead,
+            makeup,
+        } => {
+            let settings = auralis::dynamics::DynamicsSettings {
+                compressor: Some(CompressorSettings {
+                    threshold_db: threshold,
+                    ratio,
+                    knee_db: knee,
+                    attack_ms: attack,
+                    release_ms: release,
+                    lookahead_ms: lookahead,
+                    makeup_db: makeup,
+                }),
+                limiter: None,
+            };
+            run_dynamics(&io, &settings, forced)
+        }
+        Command::Limit {
+            io,
+            ceiling,
+            release,
+            lookahead,
+            true_peak,
+        } => {
+            let settings = auralis::dynamics::DynamicsSettings {
+                compressor: None,
+                limiter: Some(LimiterSettings {
+                    ceiling_db: ceiling,
+                    release_ms: release,
+                    lookahead_ms: lookahead,
+                    mode: if true_peak {
+                        PeakMode::True
+                    } else {
+                        PeakMode::Sample
+                    },
+                }),
+            };
+            run_dynamics(&io, &settings, forced)
+        }
+    }
+}
+
+fn run_dynamics(
+    io: &IoArgs,
+    settings: &auralis::dynamics::DynamicsSettings,
+    forced: Option<ImplKind>,
+) -> Result<(), CliError> {
+    let audio = read(&io.input)?;
+    let out: DynamicsOutput = match forced {
+        Some(kind) => auralis::dynamics::process_with(kind, &audio, settings)?,
+        None => auralis::dynamics::process(&audio, settings)?,
+    };
+    write_output(&io.input, &io.output, &out.audio, io.format, io.overwrite)?;
+    eprintln!(
+        "gain reduction: max {:.2} dB, mean {:.2} dB, {:.2} s over threshold",
+        out.stats.max_reduction_db, out.stats.mean_reduction_db, out.stats.time_over_threshold_secs
+    );
+    Ok(())
+}
+
+fn print_spectrum(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) {
+    println!(
+        "{}: {} ch, {} Hz, {:.2} s, {} frames (fft {}, hop {}, {:?}-weighted)",
+        file.display(),
+        audio.num_channels(),
+        audio.sample_rate(),
+        audio.duration_secs(),
+        r.frames,
+        r.settings.fft_size,
+        r.settings.hop,
+        r.settings.weighting
+    );
+    println!("peak frequency  {:>10.1} Hz", r.peak_frequency_hz);
+    println!("centroid        {:>10.1} Hz", r.centroid_hz);
+    println!("rolloff (85 %)  {:>10.1} Hz", r.rolloff_hz);
+    println!("total energy    {:>10.2} dB", r.total_energy_db);
+    println!("band  centre Hz   level dB");
+    for (i, (f, l)) in r.band_centres_hz.iter().zip(&r.band_levels_db).enumerate() {
+        println!("{i:>4} {f:>10.1} {l:>10.2}");
+    }
+}

@@ -1,0 +1,184 @@
+//! End-to-end tests of the `auralis` binary: real files in, real files out, and a one-line
+//! error with a non-zero exit for every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use auralis::io::{read_wav, write_wav, SampleFormat};
+use auralis::AudioBuffer;
+
+fn auralis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_auralis"))
+        .args(args)
+        .output()
+        .expect("the auralis binary runs")
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// Two seconds of the lab's music-like fixture, written as a float WAV.
+fn music_file(dir: &Path) -> PathBuf {
+    let audio = auralis_fixtures::generate_seconds(2.0);
+    let path = dir.join("music.wav");
+    write_wav(&path, &audio, SampleFormat::Float32).unwrap();
+    path
+}
+
+fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("auralis: error:"), "{err}");
+    assert!(err.contains(needle), "`{needle}` not in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn analyze_prints_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = music_file(dir.path());
+    let out = auralis(&["analyze", path_str(&file), "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["band_levels_db"].as_array().unwrap().len(), 64);
+    let centroid = json["centroid_hz"].as_f64().unwrap();
+    assert!(centroid > 20.0 && centroid < 20_000.0, "{centroid}");
+}
+
+#[test]
+fn analyze_table_and_forced_implementation_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = music_file(dir.path());
+    let a = auralis(&["analyze", path_str(&file), "--impl", "reference"]);
+    let b = auralis(&["analyze", path_str(&file), "--impl", "parallel"]);
+    assert!(a.status.success() && b.status.success());
+    let text = String::from_utf8_lossy(&a.stdout);
+    assert!(text.contains("centroid"), "{text}");
+    let bad = auralis(&["analyze", path_str(&file), "--impl", "gpu"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn missing_and_corrupt_files_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.wav");
+    assert_one_line_error(&auralis(&["analyze", path_str(&missing)]), 2, "nope.wav");
+    let corrupt = dir.path().join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEfmt garbage").unwrap();
+    assert_one_line_error(&auralis(&["analyze", path_str(&corrupt)]), 2, "corrupt.wav");
+    let truncated = dir.path().join("truncated.wav");
+    let good = std::fs::read(music_file(dir.path())).unwrap();
+    std::fs::write(&truncated, &good[..100]).unwrap();
+    let out = auralis(&["analyze", path_str(&truncated)]);
+    assert_one_line_error(&out, 2, "truncated.wav");
+}
+
+#[test]
+fn eq_preset_writes_output_and_protects_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let output = dir.path().join("out.wav");
+    let out = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&output),
+        "--preset",
+        "warm",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let original = read_wav(&input).unwrap();
+    let processed = read_wav(&output).unwrap();
+    assert_eq!(processed.len(), original.len());
+    assert_eq!(processed.num_channels(), original.num_channels());
+    assert_ne!(processed, original, "the warm preset changes the audio");
+
+    // An existing output is not replaced without --overwrite…
+    let before = std::fs::read(&output).unwrap();
+    let again = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&output),
+        "--preset",
+        "bright",
+    ]);
+    assert_one_line_error(&again, 2, "--overwrite");
+    assert_eq!(std::fs::read(&output).unwrap(), before);
+    // …and the input is never the output.
+    let over_input = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&input),
+        "--preset",
+        "flat",
+        "--overwrite",
+    ]);
+    assert_one_line_error(&over_input, 2, "input");
+    assert_eq!(read_wav(&input).unwrap(), original);
+}
+
+#[test]
+fn eq_rejects_bad_gains() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let output = dir.path().join("out.wav");
+    for gains in ["1,2,3", "nan,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0", ""] {
+        let out = auralis(&[
+            "eq",
+            path_str(&input),
+            path_str(&output),
+            "--gains",
+            gains,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "gains `{gains}`: {out:?}");
+        assert!(!output.exists(), "no half-written output for `{gains}`");
+    }
+    let out = auralis(&["eq", path_str(&input), path_str(&output), "--preset", "loud"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn limit_keeps_samples_under_the_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let output = dir.path().join("limited.wav");
+    let out = auralis(&[
+        "limit",
+        path_str(&input),
+        path_str(&output),
+        "--ceiling",
+        "-6",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let limited: AudioBuffer = read_wav(&output).unwrap();
+    let ceiling = 10f32.powf(-6.0 / 20.0);
+    assert!(limited.peak() <= ceiling, "{} > {ceiling}", limited.peak());
+    let bad = auralis(&[
+        "limit",
+        path_str(&input),
+        path_str(&dir.path().join("x.wav")),
+        "--ceiling",
+        "3",
+    ]);
+    assert_one_line_error(&bad, 2, "ceiling");
+}
+
+#[test]
+fn compress_rejects_ratio_below_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let output = dir.path().join("c.wav");
+    let out = auralis(&[
+        "compress",
+        path_str(&input),
+        path_str(&output),
+        "--ratio",
+        "0.5",
+    ]);
+    assert_one_line_error(&out, 2, "ratio");
+    assert!(!output.exists());
+    let ok = auralis(&["compress", path_str(&input), path_str(&output)]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("gain reduction"));
+}
