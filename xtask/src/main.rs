@@ -1,1 +1,356 @@
-fn main() {}
+//! `cargo xtask` — the lab's automation, as thin glue over `auralis-lab`.
+//!
+//! ```text
+//! cargo xtask fixtures                       generate fixtures/ and fixtures/manifest.json
+//! cargo xtask bench [--quick] [--stage NAME]... [--input FILE.wav]... [--threads N]
+//!                   [--samples N] [--out DIR] [--check [--baseline FILE]]
+//! cargo xtask select [--from reports/latest/report.json]   write reports/selection.json
+//! cargo xtask baseline [--from reports/latest/report.json] write reports/baseline.json
+//! ```
+//!
+//! Exit codes: 0 success; 1 the regression check ran and failed; 2 the command could not do
+//! what was asked (usage, input or output error). Every error is one line on stderr.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use auralis_core::selection::Selection;
+use auralis_lab::check::{check, CheckOutcome};
+use auralis_lab::machine::MachineInfo;
+use auralis_lab::output::{write_file, write_reports, write_selection};
+use auralis_lab::progress::TerminalProgress;
+use auralis_lab::registry::{filter_stages, standard_stages};
+use auralis_lab::run::{check_samples, check_threads, with_threads, LiveRemeasure};
+use auralis_lab::{inputs, select, LabError, LabResult, Mode, Report, RunOptions};
+use clap::{Parser, Subcommand};
+
+/// The lab's tasks: fixtures, bench, select, baseline.
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate the standard fixtures and write fixtures/manifest.json.
+    Fixtures,
+    /// Measure every stage: accuracy, timing, streaming; write reports.
+    Bench(BenchArgs),
+    /// Write reports/selection.json (the facade's defaults) from a report.
+    Select {
+        /// The report to select from [default: reports/latest/report.json].
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        /// Where to write the selection [default: reports/selection.json].
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+    },
+    /// Copy a report to reports/baseline.json, the reference of `bench --check`.
+    Baseline {
+        /// The report to adopt as the baseline [default: reports/latest/report.json].
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        /// Where to write it [default: reports/baseline.json].
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// Only the 5 s and 30 s fixtures and fewer samples (about 30 s in all).
+    #[arg(long)]
+    quick: bool,
+    /// Measure only this stage (repeatable).
+    #[arg(long = "stage", value_name = "NAME")]
+    stages: Vec<String>,
+    /// Also measure on this WAV file (repeatable; never used for selection).
+    #[arg(long = "input", value_name = "FILE.wav")]
+    inputs: Vec<PathBuf>,
+    /// Run inside a rayon pool of N threads.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Take exactly N timing samples per implementation and input.
+    #[arg(long, value_name = "N")]
+    samples: Option<usize>,
+    /// Where to write the reports [default: reports/latest].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Compare with the baseline report; exit 1 on a regression.
+    #[arg(long)]
+    check: bool,
+    /// The baseline for --check [default: reports/baseline.json].
+    #[arg(long, value_name = "FILE", requires = "check")]
+    baseline: Option<PathBuf>,
+}
+
+/// The workspace root (this crate lives in `<root>/xtask`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn main() -> ExitCode {
+    // A panic anywhere is a bug; report it in one line instead of a backtrace. (The lab
+    // catches panics inside stage implementations and records them in the report.)
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let location = info
+            .location()
+            .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!("panic: {}{location}", message.replace('\n', " "));
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
+    match catch_unwind(AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+/// Help and version go to stdout with status 0; usage errors become one line and status 2.
+fn clap_exit(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            eprintln!("{} (see `cargo xtask --help`)", first.trim());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> LabResult<ExitCode> {
+    let root = workspace_root();
+    match cli.command {
+        Command::Fixtures => fixtures(&root),
+        Command::Bench(args) => bench(&root, args),
+        Command::Select { from, to } => select_cmd(&root, from, to),
+        Command::Baseline { from, to } => baseline(&root, from, to),
+    }
+}
+
+fn fixtures(root: &Path) -> LabResult<ExitCode> {
+    let dir = root.join("fixtures");
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        LabError::Output(format!("{}: cannot create directory: {e}", dir.display()))
+    })?;
+    let manifest = auralis_fixtures::ensure_all(&dir, &auralis_fixtures::standard())
+        .map_err(|e| LabError::Output(e.to_string()))?;
+    for entry in &manifest.fixtures {
+        println!(
+            "{}  {:>6.1} s  sha256 {}",
+            dir.join(&entry.file).display(),
+            entry.duration_secs,
+            entry.sha256
+        );
+    }
+    println!("{}", dir.join(auralis_fixtures::MANIFEST_FILE).display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
+    // Everything the user can get wrong is checked before minutes of measuring.
+    check_samples(args.samples)?;
+    check_threads(args.threads)?;
+    let stages = filter_stages(standard_stages(), &args.stages)?;
+    let reports_dir = root.join("reports");
+    let baseline = if args.check {
+        let path = args
+            .baseline
+            .clone()
+            .unwrap_or_else(|| reports_dir.join("baseline.json"));
+        if !path.exists() {
+            return Err(LabError::Input(format!(
+                "baseline {} not found; create it with `cargo xtask bench` then `cargo xtask baseline`",
+                path.display()
+            )));
+        }
+        Some(Report::read(&path)?)
+    } else {
+        None
+    };
+    let selection = if args.check {
+        read_selection(&reports_dir.join("selection.json"))?
+    } else {
+        None
+    };
+    let mode = if args.quick { Mode::Quick } else { Mode::Full };
+    let specs = match mode {
+        Mode::Full => auralis_fixtures::standard(),
+        Mode::Quick => auralis_fixtures::quick(),
+    };
+    let fixture_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let user_inputs = inputs::load_user_files(&args.inputs, &fixture_names)?;
+    eprintln!("preparing fixtures in {}", root.join("fixtures").display());
+    let mut all_inputs = inputs::load_fixtures(&root.join("fixtures"), &specs)?;
+    all_inputs.extend(user_inputs);
+
+    let mut options = RunOptions::new(mode, reproduce_command(&args));
+    options.samples = args.samples;
+    let machine = MachineInfo::probe(root);
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| reports_dir.join("latest"));
+
+    let outcome = with_threads(args.threads, || -> LabResult<Option<CheckOutcome>> {
+        let progress = TerminalProgress::new();
+        let report = auralis_lab::run_bench(&stages, &all_inputs, &options, machine, &progress);
+        let written = write_reports(&report, &out_dir)?;
+        print_summary(&report, &out_dir);
+        for e in &written.plot_errors {
+            eprintln!("warning: plot not drawn: {e}");
+        }
+        let Some(baseline) = &baseline else {
+            return Ok(None);
+        };
+        let mut remeasure = LiveRemeasure {
+            stages: &stages,
+            inputs: &all_inputs,
+            mode,
+            samples: args.samples,
+        };
+        Ok(Some(check(
+            &report,
+            baseline,
+            selection.as_ref(),
+            &mut remeasure,
+        )))
+    })??;
+    match outcome {
+        None => Ok(ExitCode::SUCCESS),
+        Some(outcome) => {
+            print!("{}", outcome.summary());
+            if outcome.passed() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "error: regression check failed with {} failure(s) (listed above)",
+                    outcome.failures.len()
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// The committed selection, or `None` if there is none yet.
+fn read_selection(path: &Path) -> LabResult<Option<Selection>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            LabError::Input(format!(
+                "{}: not a valid selection file: {e}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(LabError::Input(format!(
+            "{}: cannot read: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// The command line that reproduces a run (without --check, which does not change the
+/// measurements, and without --out).
+fn reproduce_command(args: &BenchArgs) -> String {
+    let mut cmd = String::from("cargo xtask bench");
+    if args.quick {
+        cmd.push_str(" --quick");
+    }
+    for s in &args.stages {
+        cmd.push_str(&format!(" --stage {s}"));
+    }
+    for i in &args.inputs {
+        cmd.push_str(&format!(" --input {}", i.display()));
+    }
+    if let Some(t) = args.threads {
+        cmd.push_str(&format!(" --threads {t}"));
+    }
+    if let Some(n) = args.samples {
+        cmd.push_str(&format!(" --samples {n}"));
+    }
+    cmd
+}
+
+fn print_summary(report: &Report, out_dir: &Path) {
+    println!("defaults this run would select (`cargo xtask select` writes them):");
+    for (stage, selection) in &report.selection.stages {
+        for bucket in &selection.buckets {
+            let range = bucket
+                .max_frames
+                .map_or("and longer".to_string(), |m| format!("≤ {m} frames"));
+            println!(
+                "  {stage:<12} {:<12} {range:<20} {:<10}  {}",
+                bucket.measured_on, bucket.implementation, bucket.reason
+            );
+        }
+    }
+    for (stage, input, kind, reason) in report.accuracy_failures() {
+        let what = kind.map_or("reference".to_string(), |k| k.to_string());
+        println!("  ACCURACY FAILURE {stage} / {input} / {what}: {reason}");
+    }
+    println!(
+        "report: {} ({:.0} s)",
+        out_dir.join("REPORT.md").display(),
+        report.run.wall_secs
+    );
+}
+
+fn select_cmd(root: &Path, from: Option<PathBuf>, to: Option<PathBuf>) -> LabResult<ExitCode> {
+    let from = from.unwrap_or_else(|| root.join("reports/latest/report.json"));
+    let report = Report::read(&from)?;
+    let selection = select::select(&report);
+    let to = to.unwrap_or_else(|| root.join("reports/selection.json"));
+    write_selection(&selection, &to)?;
+    for (stage, s) in &selection.stages {
+        for b in &s.buckets {
+            println!(
+                "{stage:<12} {:<12} {:<10} {}",
+                b.measured_on, b.implementation, b.reason
+            );
+        }
+    }
+    println!("wrote {}", to.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn baseline(root: &Path, from: Option<PathBuf>, to: Option<PathBuf>) -> LabResult<ExitCode> {
+    let from = from.unwrap_or_else(|| root.join("reports/latest/report.json"));
+    // Parse before copying: a baseline that cannot be read would only fail later, in CI.
+    let report = Report::read(&from)?;
+    let to = to.unwrap_or_else(|| root.join("reports/baseline.json"));
+    write_file(&to, report.to_json()?.as_bytes())?;
+    println!("wrote {} (from {})", to.display(), from.display());
+    Ok(ExitCode::SUCCESS)
+}

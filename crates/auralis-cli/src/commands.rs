@@ -186,15 +186,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             preset,
             hop,
         } => {
-            let gains = match (gains, preset) {
-                (Some(list), _) => EqGains::parse(&list)?,
-                (None, Some(name)) => EqGains::preset(&name)?,
-                (None, None) => {
-                    return Err(CliError::usage(
+            let gains =
+                match (gains, preset) {
+                    (Some(list), _) => EqGains::parse(&list)?,
+                    (None, Some(name)) => EqGains::preset(&name)?,
+                    (None, None) => return Err(CliError::usage(
                         "give --gains \"g1,…,g25\" or --preset NAME (flat, warm, bright, balanced)",
-                    ))
-                }
-            };
+                    )),
+                };
             let settings = EqSettings {
                 gains,
                 hop,

@@ -29,7 +29,11 @@ fn music_file(dir: &Path) -> PathBuf {
 fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
     assert_eq!(out.status.code(), Some(code), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
     assert!(err.starts_with("auralis: error:"), "{err}");
     assert!(err.contains(needle), "`{needle}` not in: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -123,18 +127,22 @@ fn eq_rejects_bad_gains() {
     let dir = tempfile::tempdir().unwrap();
     let input = music_file(dir.path());
     let output = dir.path().join("out.wav");
-    for gains in ["1,2,3", "nan,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0", ""] {
-        let out = auralis(&[
-            "eq",
-            path_str(&input),
-            path_str(&output),
-            "--gains",
-            gains,
-        ]);
+    for gains in [
+        "1,2,3",
+        "nan,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0",
+        "",
+    ] {
+        let out = auralis(&["eq", path_str(&input), path_str(&output), "--gains", gains]);
         assert_eq!(out.status.code(), Some(2), "gains `{gains}`: {out:?}");
         assert!(!output.exists(), "no half-written output for `{gains}`");
     }
-    let out = auralis(&["eq", path_str(&input), path_str(&output), "--preset", "loud"]);
+    let out = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&output),
+        "--preset",
+        "loud",
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -58,7 +58,7 @@ impl AudioBuffer {
         if num_channels == 0 {
             return Err(AudioError::NoChannels);
         }
-        if data.len() % num_channels != 0 {
+        if !data.len().is_multiple_of(num_channels) {
             return Err(AudioError::Interleaving {
                 len: data.len(),
                 channels: num_channels,
@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn rejects_no_channels() {
-        assert_eq!(AudioBuffer::new(vec![], 44_100), Err(AudioError::NoChannels));
+        assert_eq!(
+            AudioBuffer::new(vec![], 44_100),
+            Err(AudioError::NoChannels)
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub enum AudioError {
         expected: usize,
         found: usize,
     },
-    #[error("sample {index} of channel {channel} is {value}; audio must be finite (no NaN or Inf)")]
+    #[error(
+        "sample {index} of channel {channel} is {value}; audio must be finite (no NaN or Inf)"
+    )]
     NonFinite {
         channel: usize,
         index: usize,

@@ -37,7 +37,11 @@ pub mod spectrum {
 
     /// Analyses `audio` with the implementation selected for its length.
     pub fn analyze(audio: &AudioBuffer, settings: &SpectrumSettings) -> Result<SpectrumResult> {
-        analyze_with(selection::choose(auralis_spectrum::NAME, audio), audio, settings)
+        analyze_with(
+            selection::choose(auralis_spectrum::NAME, audio),
+            audio,
+            settings,
+        )
     }
 
     /// Analyses `audio` with an explicitly chosen implementation.
@@ -67,7 +71,11 @@ pub mod eq {
 
     /// Equalises `audio` with the implementation selected for its length.
     pub fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
-        process_with(selection::choose(stage_name(settings), audio), audio, settings)
+        process_with(
+            selection::choose(stage_name(settings), audio),
+            audio,
+            settings,
+        )
     }
 
     /// Equalises `audio` with an explicitly chosen implementation.

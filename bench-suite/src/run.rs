@@ -1,0 +1,451 @@
+//! One bench run: for every stage and input, accuracy first, then interleaved timing; then
+//! streaming latency; all recorded in a [`Report`].
+//!
+//! Failures of an implementation — a wrong result, an error, even a panic — are findings,
+//! not reasons to stop: they are recorded in the report (and fail the regression check), and
+//! the run goes on with the other implementations and stages.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use auralis_core::{AudioBuffer, ImplKind, LabStage};
+
+use crate::alloc_counter::{measure, MemoryUsage};
+use crate::check::{RatioSample, Remeasure};
+use crate::error::{LabError, LabResult};
+use crate::machine::MachineInfo;
+use crate::report::{
+    AccuracyVerdict, Cell, ImplResult, InputInfo, InputSource, Report, RunInfo, StageReport,
+    TraceReport, SCHEMA_VERSION,
+};
+use crate::streaming::measure_streaming;
+use crate::timing::{sample_interleaved, Contender, Mode, SamplePlan, TimingStats};
+
+/// Most threads `--threads` accepts: far beyond any machine this lab runs on, low enough
+/// that a typo cannot ask the OS for a million threads.
+pub const MAX_THREADS: usize = 1024;
+
+/// Most samples `--samples` accepts per implementation and input.
+pub const MAX_SAMPLES: usize = 10_000;
+
+/// An input with its audio.
+#[derive(Debug, Clone)]
+pub struct BenchInput {
+    pub info: InputInfo,
+    pub audio: AudioBuffer,
+}
+
+impl BenchInput {
+    /// Wraps audio with its description.
+    pub fn new(
+        name: impl Into<String>,
+        source: InputSource,
+        path: Option<String>,
+        sha256: Option<String>,
+        audio: AudioBuffer,
+    ) -> Self {
+        let info = InputInfo {
+            name: name.into(),
+            source,
+            path,
+            sha256,
+            frames: audio.len() as u64,
+            channels: audio.num_channels(),
+            sample_rate: audio.sample_rate(),
+            seconds: audio.duration_secs(),
+        };
+        BenchInput { info, audio }
+    }
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub mode: Mode,
+    /// Fixed sample count (`--samples`), else adaptive.
+    pub samples: Option<usize>,
+    /// The command line that reproduces this run, recorded in the report.
+    pub command: String,
+    /// Name of the input used for streaming and traces; `None` picks the input closest in
+    /// duration to [`RunOptions::stream_target_secs`].
+    pub stream_input: Option<String>,
+    /// 30 s for a full run, 5 s for a quick one.
+    pub stream_target_secs: f64,
+    pub chunk_sizes: Vec<usize>,
+}
+
+impl RunOptions {
+    /// The defaults for `mode`.
+    pub fn new(mode: Mode, command: impl Into<String>) -> Self {
+        RunOptions {
+            mode,
+            samples: None,
+            command: command.into(),
+            stream_input: None,
+            stream_target_secs: match mode {
+                Mode::Full => 30.0,
+                Mode::Quick => 5.0,
+            },
+            chunk_sizes: crate::streaming::CHUNK_SIZES.to_vec(),
+        }
+    }
+}
+
+/// Reports the run's progress (a progress bar in the terminal, nothing in tests).
+pub trait Progress: Sync {
+    /// The run has `total` steps.
+    fn begin(&self, total: u64);
+    /// A step starts (and the previous one, if any, is done); `message` says what it is.
+    fn step(&self, message: &str);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn begin(&self, _total: u64) {}
+    fn step(&self, _message: &str) {}
+    fn finish(&self) {}
+}
+
+/// Runs `f` inside a rayon pool of `threads` threads (or the global pool for `None`).
+pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> LabResult<R> {
+    check_threads(threads)?;
+    let Some(n) = threads else {
+        return Ok(f());
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| LabError::Run(format!("cannot build a pool of {n} threads: {e}")))?;
+    Ok(pool.install(f))
+}
+
+/// Checks a `--threads` value: 0 threads cannot run anything, and more than
+/// [`MAX_THREADS`] is a typo, not a plan.
+pub fn check_threads(threads: Option<usize>) -> LabResult<()> {
+    match threads {
+        Some(n) if !(1..=MAX_THREADS).contains(&n) => Err(LabError::Usage(format!(
+            "--threads {n} is out of range; use 1..={MAX_THREADS}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a `--samples` value.
+pub fn check_samples(samples: Option<usize>) -> LabResult<()> {
+    match samples {
+        Some(n) if !(1..=MAX_SAMPLES).contains(&n) => Err(LabError::Usage(format!(
+            "--samples {n} is out of range; use 1..={MAX_SAMPLES}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Measures every stage on every input. Never fails: what goes wrong is in the report.
+/// Run it inside the thread pool it should measure (see [`with_threads`]).
+pub fn run_bench(
+    stages: &[Box<dyn LabStage>],
+    inputs: &[BenchInput],
+    options: &RunOptions,
+    machine: MachineInfo,
+    progress: &dyn Progress,
+) -> Report {
+    let started = Instant::now();
+    let stream_input = pick_stream_input(inputs, options);
+    progress.begin((stages.len() * (2 * inputs.len() + 1)) as u64);
+    let mut stage_reports = Vec::with_capacity(stages.len());
+    for stage in stages {
+        let mut report = StageReport {
+            name: stage.name().to_string(),
+            tolerance: stage.tolerance().to_string(),
+            implementations: stage.implementations().to_vec(),
+            cells: Vec::with_capacity(inputs.len()),
+            streaming: None,
+            traces: Vec::new(),
+        };
+        for input in inputs {
+            let wants_traces = stream_input.is_some_and(|s| std::ptr::eq(s, input));
+            let (cell, traces) = measure_cell(&**stage, input, options, wants_traces, progress);
+            report.cells.push(cell);
+            report.traces.extend(traces);
+        }
+        progress.step(&format!("{}: streaming", stage.name()));
+        if let Some(input) = stream_input {
+            report.streaming = measure_streaming(
+                &**stage,
+                &input.info.name,
+                &input.audio,
+                &options.chunk_sizes,
+            );
+        }
+        stage_reports.push(report);
+    }
+    progress.finish();
+    let mut warnings = Vec::new();
+    if machine.build != "release" {
+        warnings.push(
+            "built without optimisations (debug): timings are meaningless; use `cargo xtask`"
+                .to_string(),
+        );
+    }
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("auralis-lab {}", env!("CARGO_PKG_VERSION")),
+        machine,
+        run: RunInfo {
+            mode: options.mode,
+            command: options.command.clone(),
+            rayon_threads: rayon::current_num_threads(),
+            samples_override: options.samples,
+            stages: stages.iter().map(|s| s.name().to_string()).collect(),
+            stream_input: stream_input.map(|i| i.info.name.clone()),
+            chunk_sizes: options.chunk_sizes.clone(),
+            wall_secs: started.elapsed().as_secs_f64(),
+            warnings,
+        },
+        inputs: inputs.iter().map(|i| i.info.clone()).collect(),
+        stages: stage_reports,
+        selection: auralis_core::selection::Selection::empty(),
+    };
+    report.selection = crate::select::select(&report);
+    report
+}
+
+/// The input streaming and traces use: the named one, else the standard fixture closest in
+/// duration to the target (any input if there is no fixture).
+fn pick_stream_input<'a>(inputs: &'a [BenchInput], options: &RunOptions) -> Option<&'a BenchInput> {
+    if let Some(name) = &options.stream_input {
+        return inputs.iter().find(|i| &i.info.name == name);
+    }
+    let distance = |i: &&BenchInput| (i.info.seconds - options.stream_target_secs).abs();
+    inputs
+        .iter()
+        .filter(|i| i.info.source == InputSource::Fixture)
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+        .or_else(|| inputs.first())
+}
+
+/// Accuracy, then timing, of every implementation of `stage` on `input`.
+fn measure_cell(
+    stage: &dyn LabStage,
+    input: &BenchInput,
+    options: &RunOptions,
+    wants_traces: bool,
+    progress: &dyn Progress,
+) -> (Cell, Vec<TraceReport>) {
+    let audio = &input.audio;
+    let mut cell = Cell {
+        input: input.info.name.clone(),
+        source: input.info.source,
+        frames: input.info.frames,
+        seconds: input.info.seconds,
+        error: None,
+        results: Vec::new(),
+    };
+    progress.step(&format!("{} on {}: accuracy", stage.name(), cell.input));
+    let (reference_output, reference_memory) = run_guarded(stage, ImplKind::Reference, audio);
+    let reference_output = match reference_output {
+        Ok(output) => output,
+        Err(message) => {
+            cell.error = Some(format!("the reference failed: {message}"));
+            progress.step(&format!("{} on {}: skipped", stage.name(), cell.input));
+            return (cell, Vec::new());
+        }
+    };
+    let traces = if wants_traces {
+        guarded(|| stage.traces_erased(&*reference_output))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.values.iter().all(|v| v.is_finite()) && t.period_secs > 0.0)
+            .map(|trace| TraceReport {
+                input: cell.input.clone(),
+                trace,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for &kind in stage.implementations() {
+        let (accuracy, memory) = if kind == ImplKind::Reference {
+            let verdict = match guarded(|| {
+                stage.compare_erased(&*reference_output, &*reference_output)
+            }) {
+                Ok(accuracy) => AccuracyVerdict::reference(&accuracy),
+                Err(message) => AccuracyVerdict::error(format!("the comparison failed: {message}")),
+            };
+            (verdict, reference_memory)
+        } else {
+            let (output, memory) = run_guarded(stage, kind, audio);
+            let verdict = match output {
+                Ok(output) => compare_guarded(stage, &*reference_output, &*output),
+                Err(message) => AccuracyVerdict::error(format!("failed to run: {message}")),
+            };
+            (verdict, memory)
+        };
+        let not_timed = (!accuracy.passed).then(|| "failed accuracy".to_string());
+        cell.results.push(ImplResult {
+            implementation: kind,
+            accuracy,
+            memory: Some(memory),
+            timing: None,
+            not_timed,
+            real_time_factor: None,
+            speedup_vs_reference: None,
+        });
+    }
+    drop(reference_output);
+    progress.step(&format!("{} on {}: timing", stage.name(), cell.input));
+    let plan = SamplePlan::for_input(input.info.seconds, options.mode, options.samples);
+    time_cell(stage, audio, &mut cell, &plan);
+    (cell, traces)
+}
+
+/// Times the reference and every implementation that passed accuracy, interleaved, and
+/// fills in timing, real-time factor and speed-up.
+fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &SamplePlan) {
+    let mut kinds: Vec<ImplKind> = cell
+        .results
+        .iter()
+        .filter(|r| r.implementation == ImplKind::Reference || r.accuracy.passed)
+        .map(|r| r.implementation)
+        .collect();
+    // An implementation that fails while being timed is marked and the others are timed
+    // again without it, so one flaky variant cannot cost the rest their numbers.
+    while kinds.contains(&ImplKind::Reference) {
+        match time_kinds(stage, audio, &kinds, plan) {
+            Ok(samples) => {
+                for (kind, samples) in kinds.iter().zip(samples) {
+                    if let Some(result) =
+                        cell.results.iter_mut().find(|r| r.implementation == *kind)
+                    {
+                        result.timing = TimingStats::from_samples(samples);
+                    }
+                }
+                break;
+            }
+            Err((kind, message)) => {
+                if kind == ImplKind::Reference {
+                    cell.error = Some(format!("the reference failed while being timed: {message}"));
+                }
+                if let Some(result) = cell.results.iter_mut().find(|r| r.implementation == kind) {
+                    result.not_timed = Some(format!("failed while being timed: {message}"));
+                    result.accuracy = AccuracyVerdict::error(format!(
+                        "failed while being timed (nondeterministic?): {message}"
+                    ));
+                }
+                kinds.retain(|k| *k != kind);
+            }
+        }
+    }
+    let reference_median = cell.reference_timing().map(|t| t.median_secs);
+    let seconds = cell.seconds;
+    for result in &mut cell.results {
+        if let Some(timing) = &result.timing {
+            if timing.median_secs > 0.0 {
+                result.real_time_factor = Some(seconds / timing.median_secs);
+                result.speedup_vs_reference = reference_median.map(|r| r / timing.median_secs);
+            }
+        }
+    }
+}
+
+/// Samples `kinds` of `stage` on `audio` interleaved; on failure, which kind failed and why.
+pub fn time_kinds(
+    stage: &dyn LabStage,
+    audio: &AudioBuffer,
+    kinds: &[ImplKind],
+    plan: &SamplePlan,
+) -> Result<Vec<Vec<f64>>, (ImplKind, String)> {
+    // One closure type (they differ only in `kind`), so no boxing is needed.
+    let mut closures: Vec<_> = kinds
+        .iter()
+        .map(|&kind| {
+            move || -> Result<Box<dyn Any + Send>, String> {
+                guarded(|| stage.run_erased(kind, audio)).and_then(|r| r.map_err(|e| e.to_string()))
+            }
+        })
+        .collect();
+    let mut contenders: Vec<Contender<'_>> =
+        closures.iter_mut().map(|c| c as Contender<'_>).collect();
+    sample_interleaved(&mut contenders, plan).map_err(|e| (kinds[e.contender], e.message))
+}
+
+/// Runs one implementation once, measuring its extra memory; errors and panics become
+/// messages.
+fn run_guarded(
+    stage: &dyn LabStage,
+    kind: ImplKind,
+    audio: &AudioBuffer,
+) -> (Result<Box<dyn Any + Send>, String>, MemoryUsage) {
+    let (output, memory) = measure(|| guarded(|| stage.run_erased(kind, audio)));
+    (output.and_then(|r| r.map_err(|e| e.to_string())), memory)
+}
+
+fn compare_guarded(
+    stage: &dyn LabStage,
+    reference: &dyn Any,
+    candidate: &dyn Any,
+) -> AccuracyVerdict {
+    match guarded(|| stage.compare_erased(reference, candidate)) {
+        Ok(accuracy) => AccuracyVerdict::from_accuracy(&accuracy),
+        Err(message) => AccuracyVerdict::error(format!("the comparison failed: {message}")),
+    }
+}
+
+/// Runs `f`, turning a panic into an error message: one broken implementation must not take
+/// the whole run down.
+fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|panic| format!("panicked: {}", panic_message(&*panic)))
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
+/// Re-measures cells for the regression check with the real stages and inputs, using three
+/// times the samples of the original plan (see [`SamplePlan::remeasure`]).
+pub struct LiveRemeasure<'a> {
+    pub stages: &'a [Box<dyn LabStage>],
+    pub inputs: &'a [BenchInput],
+    pub mode: Mode,
+    pub samples: Option<usize>,
+}
+
+impl Remeasure for LiveRemeasure<'_> {
+    fn remeasure(
+        &mut self,
+        stage: &str,
+        input: &str,
+        kind: ImplKind,
+    ) -> Result<RatioSample, String> {
+        let stage = self
+            .stages
+            .iter()
+            .find(|s| s.name() == stage)
+            .ok_or_else(|| format!("stage {stage} is not registered"))?;
+        let input = self
+            .inputs
+            .iter()
+            .find(|i| i.info.name == input)
+            .ok_or_else(|| format!("input {input} is not loaded"))?;
+        let plan = SamplePlan::for_input(input.info.seconds, self.mode, self.samples).remeasure();
+        let samples = time_kinds(&**stage, &input.audio, &[ImplKind::Reference, kind], &plan)
+            .map_err(|(k, e)| format!("{k} failed: {e}"))?;
+        let mut stats = samples.into_iter().map(TimingStats::from_samples);
+        match (stats.next().flatten(), stats.next().flatten()) {
+            (Some(reference), Some(candidate)) => RatioSample::of(&reference, &candidate)
+                .ok_or_else(|| "the reference took no measurable time".to_string()),
+            _ => Err("no samples".to_string()),
+        }
+    }
+}

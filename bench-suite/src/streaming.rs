@@ -1,0 +1,200 @@
+//! Real-time behaviour: per-call latency of a stage's streaming processor, and proof that
+//! its processing loop does not allocate.
+//!
+//! A real-time audio callback has one chunk's duration to return, every time; the mean says
+//! little about that and the tail says everything. So every `process_interleaved` call is
+//! timed into an HdrHistogram (nanoseconds, 3 significant digits), and p50 / p99 / p99.9 /
+//! max are reported next to the chunk's budget. Allocations are counted on the calling
+//! thread — the audio thread — across the whole loop, including the timing code itself,
+//! which therefore must not allocate either: the histogram, the interleaved input and the
+//! output buffer are all created before the loop starts.
+
+use std::hint::black_box;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use auralis_core::{AudioBuffer, LabStage, StreamProcessor};
+use hdrhistogram::Histogram;
+
+use crate::alloc_counter::thread_allocations;
+use crate::report::{ChunkLatency, PercentilePoint, StreamingReport};
+
+/// Chunk sizes measured, in frames: a low-latency callback, a typical one, a relaxed one.
+pub const CHUNK_SIZES: [usize; 3] = [256, 1024, 4096];
+
+/// Percentiles on the latency curve (the plot) — "nines" up to the maximum.
+pub const CURVE_PERCENTILES: [f64; 6] = [50.0, 90.0, 99.0, 99.9, 99.99, 100.0];
+
+/// Longest call the histogram resolves (longer calls are recorded as this): one minute.
+const HISTOGRAM_MAX_NS: u64 = 60_000_000_000;
+
+/// Measures `stage`'s streaming processor on `audio`, or `None` if the stage has none.
+pub fn measure_streaming(
+    stage: &dyn LabStage,
+    input_name: &str,
+    audio: &AudioBuffer,
+    chunk_sizes: &[usize],
+) -> Option<StreamingReport> {
+    let channels = audio.num_channels();
+    let sample_rate = audio.sample_rate();
+    let built = catch_unwind(AssertUnwindSafe(|| {
+        stage.stream_erased(channels, sample_rate)
+    }));
+    let mut report = StreamingReport {
+        input: input_name.to_string(),
+        channels,
+        sample_rate,
+        latency_frames: None,
+        error: None,
+        chunks: Vec::new(),
+    };
+    let mut processor = match built {
+        Ok(None) => return None,
+        Ok(Some(Ok(processor))) => processor,
+        Ok(Some(Err(e))) => {
+            report.error = Some(format!("cannot build the streaming processor: {e}"));
+            return Some(report);
+        }
+        Err(panic) => {
+            report.error = Some(format!(
+                "building the streaming processor panicked: {}",
+                crate::run::panic_message(&*panic)
+            ));
+            return Some(report);
+        }
+    };
+    report.latency_frames = Some(processor.latency_frames());
+    let interleaved = audio.to_interleaved();
+    for &chunk_frames in chunk_sizes {
+        if chunk_frames == 0 || chunk_frames > audio.len() {
+            continue;
+        }
+        match catch_unwind(AssertUnwindSafe(|| {
+            time_chunks(
+                &mut *processor,
+                &interleaved,
+                channels,
+                sample_rate,
+                chunk_frames,
+            )
+        })) {
+            Ok(chunk) => report.chunks.push(chunk),
+            Err(panic) => {
+                report.error = Some(format!(
+                    "the streaming processor panicked at chunk size {chunk_frames}: {}",
+                    crate::run::panic_message(&*panic)
+                ));
+                break;
+            }
+        }
+    }
+    Some(report)
+}
+
+/// Feeds `interleaved` through `processor` in full chunks of `chunk_frames` frames, timing
+/// each call. A trailing partial chunk is not fed: its shorter call would flatter the
+/// percentiles of this chunk size.
+fn time_chunks(
+    processor: &mut dyn StreamProcessor,
+    interleaved: &[f32],
+    channels: usize,
+    sample_rate: u32,
+    chunk_frames: usize,
+) -> ChunkLatency {
+    let chunk_len = chunk_frames * channels;
+    let mut output = vec![0.0f32; chunk_len];
+    let mut histogram = match Histogram::<u64>::new_with_bounds(1, HISTOGRAM_MAX_NS, 3) {
+        Ok(h) => h,
+        // Unreachable with these constant bounds; reported rather than unwrapped.
+        Err(e) => return failed_chunk(chunk_frames, sample_rate, format!("histogram: {e}")),
+    };
+    processor.reset();
+    let mut total_ns: u128 = 0;
+    let mut failure = None;
+    let allocations_before = thread_allocations();
+    for chunk in interleaved.chunks_exact(chunk_len) {
+        let start = Instant::now();
+        let result = processor.process_interleaved(chunk, &mut output);
+        let elapsed = start.elapsed().as_nanos();
+        black_box(&mut output);
+        total_ns += elapsed;
+        histogram.saturating_record(elapsed.clamp(1, HISTOGRAM_MAX_NS as u128) as u64);
+        if let Err(e) = result {
+            failure = Some(e);
+            break;
+        }
+    }
+    let allocations = thread_allocations() - allocations_before;
+    let budget_ns = chunk_budget_ns(chunk_frames, sample_rate);
+    let calls = histogram.len();
+    let audio_secs = calls as f64 * chunk_frames as f64 / sample_rate as f64;
+    let share = |ns: u64| ns as f64 / budget_ns.max(1) as f64;
+    let p50_ns = histogram.value_at_quantile(0.5);
+    let p99_ns = histogram.value_at_quantile(0.99);
+    let p999_ns = histogram.value_at_quantile(0.999);
+    let max_ns = histogram.max();
+    ChunkLatency {
+        chunk_frames,
+        calls,
+        budget_ns,
+        p50_ns,
+        p99_ns,
+        p999_ns,
+        max_ns,
+        p50_share: share(p50_ns),
+        p99_share: share(p99_ns),
+        p999_share: share(p999_ns),
+        max_share: share(max_ns),
+        real_time_factor: if total_ns > 0 {
+            audio_secs / (total_ns as f64 * 1e-9)
+        } else {
+            0.0
+        },
+        allocations,
+        percentiles: CURVE_PERCENTILES
+            .iter()
+            .map(|&p| PercentilePoint {
+                percentile: p,
+                ns: histogram.value_at_percentile(p),
+            })
+            .collect(),
+        error: failure.map(|e| format!("process_interleaved failed: {e}")),
+    }
+}
+
+/// A chunk's duration in nanoseconds: the real-time budget of one call.
+pub fn chunk_budget_ns(chunk_frames: usize, sample_rate: u32) -> u64 {
+    (chunk_frames as u128 * 1_000_000_000 / sample_rate.max(1) as u128) as u64
+}
+
+fn failed_chunk(chunk_frames: usize, sample_rate: u32, error: String) -> ChunkLatency {
+    ChunkLatency {
+        chunk_frames,
+        calls: 0,
+        budget_ns: chunk_budget_ns(chunk_frames, sample_rate),
+        p50_ns: 0,
+        p99_ns: 0,
+        p999_ns: 0,
+        max_ns: 0,
+        p50_share: 0.0,
+        p99_share: 0.0,
+        p999_share: 0.0,
+        max_share: 0.0,
+        real_time_factor: 0.0,
+        allocations: 0,
+        percentiles: Vec::new(),
+        error: Some(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets() {
+        // 1024 frames at 44.1 kHz = 23.219954… ms.
+        assert_eq!(chunk_budget_ns(1024, 44_100), 23_219_954);
+        assert_eq!(chunk_budget_ns(256, 48_000), 5_333_333);
+    }
+}

@@ -1,0 +1,52 @@
+//! The arithmetic that differs between the reference and the vectorized implementations.
+//!
+//! Everything else — delay lines, the limiter's window, envelope and box filter, the
+//! true-peak guard, latency, chunking — is one piece of code (`compressor.rs`,
+//! `limiter.rs`, `engine.rs`) shared by every implementation and by the streaming
+//! processor, so that they cannot drift apart. A [`Kernel`] supplies only the per-frame math
+//! that is worth vectorizing: the compressor's gain computer, its smoothing recurrence and
+//! the dB ↔ linear conversions.
+
+use crate::curve::StaticCurve;
+use crate::envelope::EnvelopeFollower;
+
+/// Scratch buffers a kernel may use for one chunk (allocated once per processor).
+#[derive(Clone, Debug)]
+pub(crate) struct KernelScratch {
+    pub reduction: Vec<f32>,
+    pub gain_db: Vec<f32>,
+}
+
+impl KernelScratch {
+    pub fn new(frames: usize) -> Self {
+        KernelScratch {
+            reduction: vec![0.0; frames],
+            gain_db: vec![0.0; frames],
+        }
+    }
+}
+
+/// Per-frame math of one implementation family.
+pub(crate) trait Kernel: Send + Sync + 'static {
+    /// Whatever follower state the kernel keeps besides [`EnvelopeFollower`]'s.
+    type FollowerState: Clone + std::fmt::Debug + Default + Send + Sync;
+
+    /// For each frame's stereo-linked peak `peaks[i]` (absolute frame index
+    /// `first_index + i`): the static reduction, smoothed by `follower`; writes the applied
+    /// gain in dB (`makeup − reduction`) and as a linear factor.
+    #[allow(clippy::too_many_arguments)]
+    fn compressor_gains(
+        curve: &StaticCurve,
+        follower: &mut EnvelopeFollower,
+        state: &mut Self::FollowerState,
+        first_index: u64,
+        makeup_db: f64,
+        peaks: &[f32],
+        scratch: &mut KernelScratch,
+        gain_db: &mut [f64],
+        gain_linear: &mut [f32],
+    );
+
+    /// `20·log10(gain)` for a gain in `(0, 1]`; exactly 0 for a gain of 1.
+    fn gain_to_db(gain: f64) -> f64;
+}

@@ -1,0 +1,96 @@
+//! The streaming hot path never allocates: counted with a global allocator that tallies
+//! allocations made by the current thread (so the test harness's own threads don't count).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use auralis_core::StreamProcessor;
+use auralis_eq::{EqGains, EqSettings, EqStream};
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the thread-local may already be gone while a thread shuts down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn streaming_hot_path_does_not_allocate() {
+    for hop in [1024, 2048] {
+        let settings = EqSettings {
+            gains: EqGains::preset("balanced").unwrap(),
+            fft_size: 4096,
+            hop,
+        };
+        let channels = 2;
+        let mut stream = EqStream::new(&settings, channels, 44_100).unwrap();
+        let warm = EqGains::preset("warm").unwrap();
+        let bright: Vec<f32> = EqGains::preset("bright").unwrap().as_slice().to_vec();
+        let input: Vec<f32> = (0..channels * 44_100)
+            .map(|i| ((i as f32) * 0.013).sin() * 0.5)
+            .collect();
+        let mut output = vec![0.0f32; input.len()];
+
+        let before = allocations();
+        let mut at = 0;
+        // Chunk sizes from 1 frame to several hops, gain changes in between.
+        for (round, frames) in [1usize, 7, 256, 1023, 1024, 1025, 4096, 9000]
+            .iter()
+            .cycle()
+            .take(40)
+            .enumerate()
+        {
+            let len = (frames * channels).min(input.len() - at);
+            stream
+                .process_interleaved(&input[at..at + len], &mut output[at..at + len])
+                .unwrap();
+            at = (at + len) % input.len();
+            match round % 3 {
+                0 => stream.set_gains(&bright).unwrap(),
+                1 => stream.set_eq_gains(&warm),
+                _ => stream.set_sample_rate(44_100).unwrap(),
+            }
+        }
+        stream.reset();
+        stream
+            .process_interleaved(&input[..4096], &mut output[..4096])
+            .unwrap();
+        let during = allocations() - before;
+        assert_eq!(during, 0, "hop {hop}: {during} allocations in the hot path");
+    }
+    // The counter works (so a 0 above means something).
+    let before = allocations();
+    let v = std::hint::black_box(vec![1u8; 10]);
+    assert!(allocations() > before);
+    drop(v);
+}
