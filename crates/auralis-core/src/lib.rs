@@ -24,7 +24,7 @@ pub mod selection;
 pub mod stage;
 pub mod stream;
 
-pub use audio::AudioBuffer;
+pub use audio::{first_non_finite, AudioBuffer};
 pub use error::{AudioError, Error, Result};
 pub use metrics::{Accuracy, Check, Metrics};
 pub use stage::{ImplKind, LabStage, Stage, Trace};

@@ -41,17 +41,31 @@ pub(crate) fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<Audi
             tasks.push((input.as_slice(), block, out));
         }
     }
-    tasks.into_par_iter().for_each_init(
-        || filter.scratch(),
-        |scratch, (input, block, out)| {
-            // Frames touching output block b: b·F ..= (b+1)·F + R − 2; the range is rounded up
-            // to whole pairs.
-            let first = block * block_frames;
-            let last = ((block + 1) * block_frames + layout.overlap()).min(total_frames);
-            filter.filter_frames(input, first..last, out, block * block_samples, scratch);
-        },
-    );
-    Ok(AudioBuffer::new(outputs, audio.sample_rate())?)
+    // Each task checks its own block for non-finite output (possible only for inputs near
+    // f32::MAX boosted by the gains) right after writing it, in parallel and while it is
+    // still cached, so the buffer below needs no second sequential pass over 64 MB.
+    let any_non_finite = tasks
+        .into_par_iter()
+        .map_init(
+            || filter.scratch(),
+            |scratch, (input, block, out)| {
+                // Frames touching output block b: b·F ..= (b+1)·F + R − 2; the range is
+                // rounded up to whole pairs.
+                let first = block * block_frames;
+                let last = ((block + 1) * block_frames + layout.overlap()).min(total_frames);
+                filter.filter_frames(input, first..last, out, block * block_samples, scratch);
+                auralis_core::first_non_finite(out).is_some()
+            },
+        )
+        .reduce(|| false, |a, b| a || b);
+    if any_non_finite {
+        // Rare: let the full check name the channel and sample.
+        return Ok(AudioBuffer::new(outputs, audio.sample_rate())?);
+    }
+    Ok(AudioBuffer::from_checked_finite(
+        outputs,
+        audio.sample_rate(),
+    )?)
 }
 
 /// Frames per block for a channel of `total_frames` frames: even (blocks start on a pair

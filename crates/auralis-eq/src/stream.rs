@@ -233,7 +233,17 @@ impl StreamProcessor for EqStream {
             }
             done += run;
         }
-        Ok(())
+        // Finite input boosted by up to +12 dB can still overflow near f32::MAX: refuse to
+        // hand back infinities (a scan of the chunk just written, still in L1).
+        match auralis_core::first_non_finite(output) {
+            None => Ok(()),
+            Some(i) => Err(auralis_core::AudioError::NonFinite {
+                channel: i % channels,
+                index: i / channels,
+                value: output[i],
+            }
+            .into()),
+        }
     }
 
     fn reset(&mut self) {

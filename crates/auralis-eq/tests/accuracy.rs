@@ -206,6 +206,42 @@ fn invalid_settings_are_typed_errors_for_every_variant() {
     }
 }
 
+/// Finite input can still overflow: a full-scale f32 signal boosted by +12 dB. Every variant
+/// must refuse to hand back infinities (parallel checks its blocks on the worker threads).
+#[test]
+fn overflowing_output_is_a_typed_error_for_every_variant() {
+    let huge: Vec<f32> = (0..20_000)
+        .map(|i| if i % 2 == 0 { f32::MAX } else { -f32::MAX })
+        .collect();
+    let audio = AudioBuffer::new(vec![huge.clone(), huge], 44_100).unwrap();
+    let settings = EqSettings {
+        gains: EqGains::new(&[12.0; auralis_eq::NUM_BANDS]).unwrap(),
+        ..EqSettings::default()
+    };
+    for kind in ImplKind::ALL {
+        let result = process(kind, &audio, &settings);
+        assert!(
+            matches!(
+                result,
+                Err(Error::Audio(auralis_core::AudioError::NonFinite { .. }))
+            ),
+            "{kind}: {result:?}"
+        );
+    }
+    let mut stream = auralis_eq::EqStream::new(&settings, 2, 44_100).unwrap();
+    let input = audio.to_interleaved();
+    let mut output = vec![0.0; input.len()];
+    let result =
+        auralis_core::StreamProcessor::process_interleaved(&mut stream, &input, &mut output);
+    assert!(
+        matches!(
+            result,
+            Err(Error::Audio(auralis_core::AudioError::NonFinite { .. }))
+        ),
+        "stream: {result:?}"
+    );
+}
+
 #[test]
 fn compare_rejects_shape_mismatches() {
     let a = AudioBuffer::new(vec![vec![0.1; 10]], 44_100).unwrap();
