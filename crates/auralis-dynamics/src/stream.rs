@@ -98,15 +98,13 @@ impl DynamicsStream {
                 input.len()
             )));
         }
-        if !all_finite(input) {
-            if let Some(i) = input.iter().position(|s| !s.is_finite()) {
-                return Err(AudioError::NonFinite {
-                    channel: i % c,
-                    index: i / c,
-                    value: input[i],
-                }
-                .into());
+        if let Some(i) = auralis_core::first_non_finite(input) {
+            return Err(AudioError::NonFinite {
+                channel: i % c,
+                index: i / c,
+                value: input[i],
             }
+            .into());
         }
         Ok(input.len() / c)
     }
@@ -138,17 +136,6 @@ impl DynamicsStream {
             done += n;
         }
     }
-}
-
-/// True if no sample is NaN or ±∞. Adding one exponent step to the exponent bits carries into
-/// bit 31 only for an all-ones exponent; OR-ing those is branch-free and vectorizes with
-/// plain SSE2. The slow search for the culprit runs only when this fails.
-fn all_finite(samples: &[f32]) -> bool {
-    const EXPONENT: u32 = 0x7F80_0000;
-    let flags = samples.iter().fold(0u32, |acc, s| {
-        acc | ((s.to_bits() & EXPONENT) + 0x0080_0000)
-    });
-    flags & 0x8000_0000 == 0
 }
 
 /// Interleaved frames → channel-major planar with stride [`CHUNK`].

@@ -142,7 +142,7 @@ impl EqStream {
                 input.len()
             )));
         }
-        if let Some(index) = input.iter().position(|s| !s.is_finite()) {
+        if let Some(index) = auralis_core::first_non_finite(input) {
             return Err(AudioError::NonFinite {
                 channel: index % self.channels,
                 index: index / self.channels,
