@@ -119,6 +119,22 @@ impl AudioBuffer {
         self.channels
     }
 
+    /// Channel storage for an output of `channels × len` samples, reusing `old`'s
+    /// allocations where there are any (see [`crate::Stage::run_into`] for why). Reused
+    /// samples keep whatever values they had (finite, but stale): a caller that accumulates
+    /// into the storage must zero it first. Fresh storage is zeroed.
+    pub fn recycle(old: Option<AudioBuffer>, channels: usize, len: usize) -> Vec<Vec<f32>> {
+        let mut storage = old.map(AudioBuffer::into_channels).unwrap_or_default();
+        storage.truncate(channels);
+        for channel in &mut storage {
+            channel.resize(len, 0.0);
+        }
+        // One zeroed allocation per channel: `vec![vec![..]; n]` would clone, i.e. write,
+        // every page of the first up front.
+        storage.extend((storage.len()..channels).map(|_| vec![0.0; len]));
+        storage
+    }
+
     /// The mean of all channels (the signal the spectrum and content analyses look at).
     pub fn mono_mix(&self) -> Vec<f32> {
         if self.channels.len() == 1 {
@@ -248,6 +264,32 @@ mod tests {
             y[4998] = f32::NAN; // a later one must not win
             assert_eq!(first_non_finite(&y), Some(i.min(4998)), "{i}");
         }
+    }
+
+    #[test]
+    fn recycle_reuses_allocations_and_fixes_the_shape() {
+        let old = AudioBuffer::new(vec![vec![0.5; 8], vec![0.25; 8]], 44_100).unwrap();
+        let pointer = old.channel(0).as_ptr();
+        let storage = AudioBuffer::recycle(Some(old), 3, 6);
+        assert_eq!(storage.len(), 3);
+        assert!(storage.iter().all(|c| c.len() == 6));
+        assert_eq!(
+            storage[0].as_ptr(),
+            pointer,
+            "first channel's allocation reused"
+        );
+        assert_eq!(
+            storage[0][0], 0.5,
+            "reused samples are stale, as documented"
+        );
+        assert!(
+            storage[2].iter().all(|&s| s == 0.0),
+            "new channels are zeroed"
+        );
+        let fresh = AudioBuffer::recycle(None, 2, 4);
+        assert_eq!(fresh, vec![vec![0.0; 4]; 2]);
+        let fewer = AudioBuffer::recycle(AudioBuffer::new(vec![vec![1.0; 2]; 4], 8_000).ok(), 1, 3);
+        assert_eq!(fewer, vec![vec![1.0, 1.0, 0.0]]);
     }
 
     #[test]

@@ -112,6 +112,26 @@ pub trait Stage: Send + Sync {
         settings: &Self::Settings,
     ) -> Result<Self::Output>;
 
+    /// Runs one implementation into `output`, which may hold an earlier output of this stage
+    /// whose allocations the implementation is free to reuse (on success `output` is
+    /// `Some`). The default ignores the old output and calls [`Stage::run`].
+    ///
+    /// Why: a 180 s stereo output is 64 MB, and writing a freshly allocated one costs a page
+    /// fault per 4 KiB — a third of a dynamics run, a sixth of an EQ run on the lab's
+    /// machine, and a cost that depends on the allocator's mood (glibc's mmap threshold
+    /// decides whether freed buffers come back already mapped). Callers that process many
+    /// inputs, and the lab's repeated timing runs, reuse the output instead.
+    fn run_into(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &Self::Settings,
+        output: &mut Option<Self::Output>,
+    ) -> Result<()> {
+        *output = Some(self.run(kind, audio, settings)?);
+        Ok(())
+    }
+
     /// Holds a candidate's output against the reference's output with this stage's
     /// tolerances (stated, with their reasons, in the stage crate).
     fn compare(&self, reference: &Self::Output, candidate: &Self::Output) -> Accuracy;
@@ -146,6 +166,15 @@ pub trait LabStage: Send + Sync {
     fn tolerance(&self) -> &'static str;
     /// Runs one implementation with the bench settings; the output is opaque to the caller.
     fn run_erased(&self, kind: ImplKind, audio: &AudioBuffer) -> Result<Box<dyn Any + Send>>;
+    /// See [`Stage::run_into`], with the bench settings: `slot` holds an earlier output of
+    /// this stage (reused where the stage can) or nothing, and holds the new output after
+    /// success.
+    fn run_into_erased(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        slot: &mut Option<Box<dyn Any + Send>>,
+    ) -> Result<()>;
     /// Compares two outputs produced by [`LabStage::run_erased`] of this stage.
     fn compare_erased(&self, reference: &dyn Any, candidate: &dyn Any) -> Accuracy;
     /// See [`Stage::traces`].
@@ -174,6 +203,22 @@ impl<S: Stage> LabStage for S {
     fn run_erased(&self, kind: ImplKind, audio: &AudioBuffer) -> Result<Box<dyn Any + Send>> {
         let settings = self.bench_settings();
         Ok(Box::new(self.run(kind, audio, &settings)?))
+    }
+
+    fn run_into_erased(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        slot: &mut Option<Box<dyn Any + Send>>,
+    ) -> Result<()> {
+        let settings = self.bench_settings();
+        let mut typed: Option<S::Output> = slot
+            .take()
+            .and_then(|old| old.downcast::<S::Output>().ok())
+            .map(|old| *old);
+        self.run_into(kind, audio, &settings, &mut typed)?;
+        *slot = typed.map(|output| Box::new(output) as Box<dyn Any + Send>);
+        Ok(())
     }
 
     fn compare_erased(&self, reference: &dyn Any, candidate: &dyn Any) -> Accuracy {

@@ -67,11 +67,39 @@ pub const MIN_CORRELATION: f64 = 0.999_999;
 /// Equalises every channel of `audio` with the chosen implementation. The output has the
 /// input's shape and sample rate and is aligned with it (no latency).
 pub fn process(kind: ImplKind, audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
+    process_reusing(kind, audio, settings, None)
+}
+
+/// Like [`process`], writing into `output`'s allocations instead of fresh ones where the
+/// shape allows (the reference always allocates: it is written for clarity). For callers
+/// that equalise many inputs: a fresh 180 s stereo output costs a page fault per 4 KiB,
+/// about a sixth of a fast run. On success `output` holds the new output; on error it is
+/// left empty.
+pub fn process_into(
+    kind: ImplKind,
+    audio: &AudioBuffer,
+    settings: &EqSettings,
+    output: &mut Option<AudioBuffer>,
+) -> Result<()> {
+    *output = Some(process_reusing(kind, audio, settings, output.take())?);
+    Ok(())
+}
+
+fn process_reusing(
+    kind: ImplKind,
+    audio: &AudioBuffer,
+    settings: &EqSettings,
+    old: Option<AudioBuffer>,
+) -> Result<AudioBuffer> {
     settings.validate()?;
     match kind {
         ImplKind::Reference => reference::process(audio, settings),
-        ImplKind::Vectorized => vectorized::process(audio, settings),
-        ImplKind::Parallel => parallel::process(audio, settings),
+        ImplKind::Vectorized => {
+            vectorized::process(audio, settings, packed::output_storage(old, audio))
+        }
+        ImplKind::Parallel => {
+            parallel::process(audio, settings, packed::output_storage(old, audio))
+        }
     }
 }
 

@@ -18,6 +18,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use auralis_core::AudioBuffer;
 use pulp::Arch;
 use realfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
@@ -25,6 +26,15 @@ use rustfft::{Fft, FftPlanner};
 use crate::settings::EqSettings;
 use crate::simd;
 use crate::stft::{fill_full_spectrum_gains, StftLayout, Windows};
+
+/// Channel storage for the fast variants' output, fresh or recycled from an earlier output
+/// (see [`crate::process_into`]). Recycled storage needs no zeroing: every output sample's
+/// first contribution is *stored* by the frame whose last hop covers it, never added (see
+/// [`overlap_add`]), in the vectorized variant and in every parallel block alike — the test
+/// `outputs_written_into_reused_buffers_equal_fresh_ones` holds the variants to that.
+pub(crate) fn output_storage(old: Option<AudioBuffer>, audio: &AudioBuffer) -> Vec<Vec<f32>> {
+    AudioBuffer::recycle(old, audio.num_channels(), audio.len())
+}
 
 /// Read-only state shared by every thread: plans, windows, gains.
 pub(crate) struct PackedFilter {

@@ -22,7 +22,11 @@ const TARGET_BLOCKS_PER_CHANNEL: usize = 16;
 /// Smallest block, in frames: bounds the redundant work at `overlap / MIN_BLOCK_FRAMES`.
 const MIN_BLOCK_FRAMES: usize = 64;
 
-pub(crate) fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
+pub(crate) fn process(
+    audio: &AudioBuffer,
+    settings: &EqSettings,
+    mut outputs: Vec<Vec<f32>>,
+) -> Result<AudioBuffer> {
     let filter = PackedFilter::new(settings, audio.sample_rate());
     let layout = filter.layout;
     let len = audio.len();
@@ -30,11 +34,6 @@ pub(crate) fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<Audi
     let block_frames = block_frames(total_frames);
     let block_samples = block_frames * layout.hop;
 
-    // One zeroed allocation per channel (not `vec![vec![..]; n]`, which would clone — i.e.
-    // write — every page of the first buffer up front).
-    let mut outputs: Vec<Vec<f32>> = (0..audio.num_channels())
-        .map(|_| vec![0.0f32; len])
-        .collect();
     let mut tasks: Vec<(&[f32], usize, &mut [f32])> = Vec::new();
     for (input, output) in audio.channels().iter().zip(outputs.iter_mut()) {
         for (block, out) in output.chunks_mut(block_samples).enumerate() {

@@ -60,6 +60,16 @@ impl Stage for EqStage {
         crate::process(kind, audio, settings)
     }
 
+    fn run_into(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &EqSettings,
+        output: &mut Option<AudioBuffer>,
+    ) -> Result<()> {
+        crate::process_into(kind, audio, settings, output)
+    }
+
     fn compare(&self, reference: &AudioBuffer, candidate: &AudioBuffer) -> Accuracy {
         crate::compare(reference, candidate)
     }

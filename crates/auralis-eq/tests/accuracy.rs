@@ -206,6 +206,29 @@ fn invalid_settings_are_typed_errors_for_every_variant() {
     }
 }
 
+/// Reused output storage holds stale samples; the fast variants must zero what they
+/// accumulate into, so an output written into a recycled buffer equals a fresh one bit for bit
+/// — whether the old buffer was longer, shorter, or had other channels.
+#[test]
+fn outputs_written_into_reused_buffers_equal_fresh_ones() {
+    let settings = EqSettings {
+        gains: EqGains::preset("balanced").unwrap(),
+        ..EqSettings::default()
+    };
+    let audio = auralis_fixtures::generate_seconds(1.0);
+    let stale = |len: usize, channels: usize| {
+        AudioBuffer::new(vec![vec![0.75; len]; channels], audio.sample_rate()).unwrap()
+    };
+    for kind in ImplKind::ALL {
+        let fresh = process(kind, &audio, &settings).unwrap();
+        for old in [stale(audio.len() + 5000, 3), stale(100, 1), fresh.clone()] {
+            let mut slot = Some(old);
+            auralis_eq::process_into(kind, &audio, &settings, &mut slot).unwrap();
+            assert_eq!(slot.as_ref(), Some(&fresh), "{kind}");
+        }
+    }
+}
+
 /// Finite input can still overflow: a full-scale f32 signal boosted by +12 dB. Every variant
 /// must refuse to hand back infinities (parallel checks its blocks on the worker threads).
 #[test]
