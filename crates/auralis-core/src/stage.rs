@@ -298,6 +298,19 @@ mod tests {
         let v = stage.run_erased(ImplKind::Vectorized, &audio).unwrap();
         assert!(stage.compare_erased(&*r, &*r).passed());
         assert!(!stage.compare_erased(&*r, &*v).passed());
+        // run_into_erased fills an empty slot, then replaces what it holds.
+        let mut slot = None;
+        stage
+            .run_into_erased(ImplKind::Vectorized, &audio, &mut slot)
+            .unwrap();
+        assert!(stage.compare_erased(&*v, slot.as_deref().unwrap()).passed());
+        stage
+            .run_into_erased(ImplKind::Reference, &audio, &mut slot)
+            .unwrap();
+        assert!(stage.compare_erased(&*r, slot.as_deref().unwrap()).passed());
+        assert!(stage
+            .run_into_erased(ImplKind::Parallel, &audio, &mut slot)
+            .is_err());
         assert!(!stage.compare_erased(&*r, &42u8).passed());
         assert!(stage.run_erased(ImplKind::Parallel, &audio).is_err());
         assert!(stage.stream_erased(2, 44_100).is_none());

@@ -110,11 +110,36 @@ pub fn process(
     audio: &AudioBuffer,
     settings: &DynamicsSettings,
 ) -> Result<DynamicsOutput> {
+    process_reusing(kind, audio, settings, None)
+}
+
+/// Like [`process`], writing into `output`'s allocations (audio and gain trajectory)
+/// instead of fresh ones where the shape allows. For callers that process many inputs: a
+/// fresh 180 s stereo output plus trajectory is 95 MB, and first-touching it costs a page
+/// fault per 4 KiB — about a third of a fast run. On success `output` holds the new output;
+/// on error it is left empty.
+pub fn process_into(
+    kind: ImplKind,
+    audio: &AudioBuffer,
+    settings: &DynamicsSettings,
+    output: &mut Option<DynamicsOutput>,
+) -> Result<()> {
+    *output = Some(process_reusing(kind, audio, settings, output.take())?);
+    Ok(())
+}
+
+fn process_reusing(
+    kind: ImplKind,
+    audio: &AudioBuffer,
+    settings: &DynamicsSettings,
+    old: Option<DynamicsOutput>,
+) -> Result<DynamicsOutput> {
     settings.validate()?;
+    let storage = stats::Storage::new(old, audio);
     match kind {
-        ImplKind::Reference => reference::process(audio, settings),
-        ImplKind::Vectorized => simd::process(audio, settings),
-        ImplKind::Parallel => parallel::process(audio, settings),
+        ImplKind::Reference => reference::process(audio, settings, storage),
+        ImplKind::Vectorized => simd::process(audio, settings, storage),
+        ImplKind::Parallel => parallel::process(audio, settings, storage),
     }
 }
 

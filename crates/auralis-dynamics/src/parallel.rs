@@ -32,6 +32,7 @@ use crate::engine::{run_range, Engine, RangeSummary, CHUNK};
 use crate::envelope::time_coefficient;
 use crate::settings::DynamicsSettings;
 use crate::simd::Fast;
+use crate::stats::Storage;
 use crate::DynamicsOutput;
 
 /// Error left by the warm-up in each follower's state, in dB (as the brief requires).
@@ -87,11 +88,21 @@ pub(crate) fn block_frames(frames: usize, warmup: Option<usize>) -> usize {
 }
 
 /// Whole-file processing, block-parallel.
-pub(crate) fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
+pub(crate) fn process(
+    audio: &AudioBuffer,
+    settings: &DynamicsSettings,
+    storage: Storage,
+) -> Result<DynamicsOutput> {
     settings.validate()?;
     let warmup = warmup_frames(settings, audio.sample_rate());
     let block = block_frames(audio.len(), warmup);
-    process_blocks(audio, settings, block, warmup.unwrap_or(usize::MAX))
+    process_blocks(
+        audio,
+        settings,
+        block,
+        warmup.unwrap_or(usize::MAX),
+        storage,
+    )
 }
 
 /// Block-parallel processing with an explicit block size and warm-up (tests use small blocks
@@ -101,15 +112,14 @@ pub(crate) fn process_blocks(
     settings: &DynamicsSettings,
     block: usize,
     warmup: usize,
+    storage: Storage,
 ) -> Result<DynamicsOutput> {
     let prototype = Engine::<Fast>::new(settings, audio.num_channels(), audio.sample_rate())?;
-    let frames = audio.len();
     let block = block.max(1);
-    // One zeroed allocation per channel (`vec![vec; n]` would clone, i.e. copy, the first).
-    let mut channels: Vec<Vec<f32>> = (0..audio.num_channels())
-        .map(|_| vec![0.0f32; frames])
-        .collect();
-    let mut gain_db = vec![0.0f32; frames];
+    let Storage {
+        mut channels,
+        mut gain_db,
+    } = storage;
 
     let makeup = crate::stats::makeup_db(settings);
     let summary = {
@@ -183,7 +193,8 @@ mod tests {
             if let Some(c) = &mut settings.compressor {
                 c.makeup_db = 6.0;
             }
-            let reference = crate::reference::process(&audio, &settings).unwrap();
+            let reference =
+                crate::reference::process(&audio, &settings, Storage::new(None, &audio)).unwrap();
             let warmup = warmup_frames(&settings, audio.sample_rate()).unwrap();
             let block = 8 * CHUNK;
             let mut first: Option<DynamicsOutput> = None;
@@ -193,7 +204,9 @@ mod tests {
                     .build()
                     .unwrap();
                 let out = pool
-                    .install(|| process_blocks(&audio, &settings, block, warmup))
+                    .install(|| {
+                        process_blocks(&audio, &settings, block, warmup, Storage::new(None, &audio))
+                    })
                     .unwrap();
                 match &first {
                     None => first = Some(out),
@@ -204,7 +217,8 @@ mod tests {
             let accuracy = crate::compare(&reference, &out);
             assert!(accuracy.passed(), "{mode:?}: {:?}", accuracy.failures());
             // And a too-short warm-up is caught by the gate (the test can fail).
-            let cold = process_blocks(&audio, &settings, block, 0).unwrap();
+            let cold =
+                process_blocks(&audio, &settings, block, 0, Storage::new(None, &audio)).unwrap();
             assert!(!crate::compare(&reference, &cold).passed(), "{mode:?}");
         }
     }
@@ -237,7 +251,9 @@ mod tests {
             };
             let ceiling = crate::settings::db_to_linear(-1.0);
             for warmup in [0, 3000] {
-                let out = process_blocks(&audio, &settings, 4096, warmup).unwrap();
+                let out =
+                    process_blocks(&audio, &settings, 4096, warmup, Storage::new(None, &audio))
+                        .unwrap();
                 assert!(
                     f64::from(out.audio.peak()) <= ceiling,
                     "{mode:?} warm-up {warmup}"

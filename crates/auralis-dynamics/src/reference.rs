@@ -12,6 +12,7 @@ use crate::engine::{run_range, Engine};
 use crate::envelope::EnvelopeFollower;
 use crate::kernel::{Kernel, KernelScratch};
 use crate::settings::{db_to_linear, DynamicsSettings};
+use crate::stats::Storage;
 use crate::DynamicsOutput;
 
 /// Exact per-frame arithmetic.
@@ -45,9 +46,13 @@ impl Kernel for Exact {
 }
 
 /// Whole-file processing with the reference arithmetic.
-pub(crate) fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
+pub(crate) fn process(
+    audio: &AudioBuffer,
+    settings: &DynamicsSettings,
+    storage: Storage,
+) -> Result<DynamicsOutput> {
     let mut engine = Engine::<Exact>::new(settings, audio.num_channels(), audio.sample_rate())?;
-    whole_file(&mut engine, audio, settings)
+    whole_file(&mut engine, audio, settings, storage)
 }
 
 /// Runs a fresh engine over the whole input (shared by the reference and the vectorized
@@ -56,13 +61,12 @@ pub(crate) fn whole_file<K: Kernel>(
     engine: &mut Engine<K>,
     audio: &AudioBuffer,
     settings: &DynamicsSettings,
+    storage: Storage,
 ) -> Result<DynamicsOutput> {
-    let frames = audio.len();
-    // One zeroed allocation per channel (`vec![vec; n]` would clone, i.e. copy, the first).
-    let mut channels: Vec<Vec<f32>> = (0..audio.num_channels())
-        .map(|_| vec![0.0f32; frames])
-        .collect();
-    let mut gain_db = vec![0.0f32; frames];
+    let Storage {
+        mut channels,
+        mut gain_db,
+    } = storage;
     let summary = {
         let mut out: Vec<&mut [f32]> = channels.iter_mut().map(Vec::as_mut_slice).collect();
         let makeup = crate::stats::makeup_db(settings);

@@ -340,9 +340,13 @@ fn db_to_linear<S: Simd>(simd: S, db: &[f32], linear: &mut [f32]) {
 }
 
 /// Whole-file processing with the vectorized kernels.
-pub(crate) fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
+pub(crate) fn process(
+    audio: &AudioBuffer,
+    settings: &DynamicsSettings,
+    storage: crate::stats::Storage,
+) -> Result<DynamicsOutput> {
     let mut engine = Engine::<Fast>::new(settings, audio.num_channels(), audio.sample_rate())?;
-    crate::reference::whole_file(&mut engine, audio, settings)
+    crate::reference::whole_file(&mut engine, audio, settings, storage)
 }
 
 #[cfg(test)]

@@ -36,6 +36,16 @@ impl Stage for DynamicsStage {
         crate::process(kind, audio, settings)
     }
 
+    fn run_into(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &DynamicsSettings,
+        output: &mut Option<DynamicsOutput>,
+    ) -> Result<()> {
+        crate::process_into(kind, audio, settings, output)
+    }
+
     fn compare(&self, reference: &DynamicsOutput, candidate: &DynamicsOutput) -> Accuracy {
         crate::compare(reference, candidate)
     }

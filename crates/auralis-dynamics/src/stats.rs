@@ -13,6 +13,30 @@ pub(crate) fn makeup_db(settings: &DynamicsSettings) -> f32 {
     settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db)
 }
 
+/// Output storage: one `len`-sample vector per channel plus the gain trajectory, fresh or
+/// recycled from an earlier output (see [`crate::process_into`]). Recycled vectors hold stale
+/// values; the engine stores every output frame (it never accumulates), so they need no
+/// zeroing — the test `outputs_written_into_reused_buffers_equal_fresh_ones` holds every
+/// implementation to that.
+pub(crate) struct Storage {
+    pub channels: Vec<Vec<f32>>,
+    pub gain_db: Vec<f32>,
+}
+
+impl Storage {
+    pub fn new(old: Option<DynamicsOutput>, audio: &AudioBuffer) -> Self {
+        let (old_audio, mut gain_db) = match old {
+            Some(o) => (Some(o.audio), o.gain_db),
+            None => (None, Vec::new()),
+        };
+        gain_db.resize(audio.len(), 0.0);
+        Storage {
+            channels: AudioBuffer::recycle(old_audio, audio.num_channels(), audio.len()),
+            gain_db,
+        }
+    }
+}
+
 /// Packs processed channels, the gain trajectory and the statistics gathered on the way
 /// ([`RangeSummary`]) into the output.
 pub(crate) fn finish(

@@ -173,3 +173,34 @@ fn stage_interface_runs_compares_traces_and_streams() {
     assert_eq!(stream.latency_frames(), 2 * 221);
     assert!(!lab.tolerance().is_empty());
 }
+
+/// Recycled output storage holds stale samples and gains; every implementation must write
+/// every frame, so an output produced into an old one equals a fresh output bit for bit —
+/// whether the old one was longer, shorter or had other channels.
+#[test]
+fn outputs_written_into_reused_buffers_equal_fresh_ones() {
+    let s = settings(6.0, PeakMode::True);
+    let audio = auralis_fixtures::generate_seconds(2.0);
+    let short = auralis_fixtures::generate_seconds(0.5);
+    for kind in ImplKind::ALL {
+        let fresh = process(kind, &audio, &s).unwrap();
+        let mut garbage = process(kind, &short, &s).unwrap();
+        garbage.gain_db.fill(-3.25);
+        let longer = auralis_core::AudioBuffer::new(
+            vec![vec![0.5; audio.len() + 777]; 3],
+            audio.sample_rate(),
+        )
+        .unwrap();
+        let mut longer_old = fresh.clone();
+        longer_old.audio = longer;
+        longer_old.gain_db = vec![1.0; audio.len() + 777];
+        for old in [garbage, longer_old, fresh.clone()] {
+            let mut slot = Some(old);
+            auralis_dynamics::process_into(kind, &audio, &s, &mut slot).unwrap();
+            let reused = slot.unwrap();
+            assert_eq!(reused.audio, fresh.audio, "{kind}");
+            assert_eq!(reused.gain_db, fresh.gain_db, "{kind}");
+            assert_eq!(reused.stats, fresh.stats, "{kind}");
+        }
+    }
+}
