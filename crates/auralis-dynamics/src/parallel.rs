@@ -129,19 +129,31 @@ pub(crate) fn process_blocks(
             let outs: Vec<&mut [f32]> = per_channel.iter_mut().filter_map(Iterator::next).collect();
             jobs.push((b * block, outs, gains));
         }
-        jobs.into_par_iter()
+        let results = jobs
+            .into_par_iter()
             .map(|(start, mut outs, gains)| {
                 let mut engine = prototype.clone();
                 // Start on a chunk boundary, so the true-peak guard's segments line up with
                 // the sequential run's.
                 let feed = start.saturating_sub(warmup) / CHUNK * CHUNK;
-                run_range(&mut engine, audio, feed, start, &mut outs, gains, makeup)
+                let summary = run_range(&mut engine, audio, feed, start, &mut outs, gains, makeup);
+                // Each block proves its own output finite while it is still cached, so the
+                // output buffer needs no sequential pass over all of it afterwards.
+                let finite = outs
+                    .iter()
+                    .all(|o| auralis_core::first_non_finite(o).is_none());
+                (summary, finite)
             })
-            .collect::<Vec<RangeSummary>>()
+            .collect::<Vec<(RangeSummary, bool)>>();
+        let all_finite = results.iter().all(|&(_, finite)| finite);
+        let summary = results
             .into_iter()
-            .fold(RangeSummary::default(), RangeSummary::then)
+            .map(|(summary, _)| summary)
+            .fold(RangeSummary::default(), RangeSummary::then);
+        (summary, all_finite)
     };
-    crate::stats::finish(audio, channels, gain_db, summary)
+    let (summary, all_finite) = summary;
+    crate::stats::finish(audio, channels, gain_db, summary, all_finite)
 }
 
 #[cfg(test)]

@@ -72,5 +72,5 @@ pub(crate) fn whole_file<K: Kernel>(
         let makeup = crate::stats::makeup_db(settings);
         run_range(engine, audio, 0, 0, &mut out, &mut gain_db, makeup)
     };
-    crate::stats::finish(audio, channels, gain_db, summary)
+    crate::stats::finish(audio, channels, gain_db, summary, false)
 }

@@ -38,12 +38,14 @@ impl Storage {
 }
 
 /// Packs processed channels, the gain trajectory and the statistics gathered on the way
-/// ([`RangeSummary`]) into the output.
+/// ([`RangeSummary`]) into the output. `checked_finite`: the caller has already proved every
+/// output sample finite (block by block, in parallel); otherwise they are checked here.
 pub(crate) fn finish(
     input: &AudioBuffer,
     channels: Vec<Vec<f32>>,
     gain_db: Vec<f32>,
     summary: RangeSummary,
+    checked_finite: bool,
 ) -> Result<DynamicsOutput> {
     let rate = f64::from(input.sample_rate());
     let stats = GainStats {
@@ -52,7 +54,11 @@ pub(crate) fn finish(
         time_over_threshold_secs: summary.over as f64 / rate,
     };
     Ok(DynamicsOutput {
-        audio: AudioBuffer::new(channels, input.sample_rate())?,
+        audio: if checked_finite {
+            AudioBuffer::from_checked_finite(channels, input.sample_rate())?
+        } else {
+            AudioBuffer::new(channels, input.sample_rate())?
+        },
         gain_db,
         stats,
     })
@@ -90,6 +96,7 @@ mod tests {
             vec![vec![0.0; 4]],
             vec![0.0, -1.0, -3.0, 0.0],
             summary,
+            false,
         )
         .unwrap();
         assert_eq!(out.stats.max_reduction_db, 3.0);

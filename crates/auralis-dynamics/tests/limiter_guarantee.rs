@@ -6,7 +6,8 @@ mod common;
 
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_dynamics::{process, CompressorSettings, DynamicsSettings, LimiterSettings, PeakMode};
-use common::{linear, sample_peak, true_peak, Rng};
+use auralis_fixtures::rng::SplitMix64;
+use common::{linear, sample_peak, true_peak};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -26,15 +27,20 @@ enum Shape {
 }
 
 fn signal(shape: &Shape, frames: usize, channels: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     (0..channels)
         .map(|_| match *shape {
-            Shape::Noise(a) => (0..frames).map(|_| a * rng.signed()).collect(),
+            Shape::Noise(a) => (0..frames).map(|_| a * rng.next_signed_f32()).collect(),
             Shape::Spikes { count, amplitude } => {
                 let mut x = vec![0.0; frames];
                 for _ in 0..count {
-                    let i = rng.below(frames);
-                    x[i] = amplitude * if rng.signed() < 0.0 { -1.0 } else { 1.0 };
+                    let i = rng.index(frames);
+                    x[i] = amplitude
+                        * if rng.next_signed_f32() < 0.0 {
+                            -1.0
+                        } else {
+                            1.0
+                        };
                 }
                 x
             }
@@ -50,7 +56,7 @@ fn signal(shape: &Shape, frames: usize, channels: usize, seed: u64) -> Vec<Vec<f
             Shape::Bursts(a) => (0..frames)
                 .map(|i| {
                     if (i / 700) % 3 == 0 {
-                        a * rng.signed()
+                        a * rng.next_signed_f32()
                     } else {
                         0.0
                     }
@@ -82,6 +88,34 @@ fn shapes() -> impl Strategy<Value = Shape> {
     ]
 }
 
+/// A random test signal, kept as its recipe so that a failing case prints compactly.
+#[derive(Clone, Debug)]
+struct Signal {
+    shape: Shape,
+    seed: u64,
+    frames: usize,
+    channels: usize,
+}
+
+impl Signal {
+    fn audio(&self, sample_rate: u32) -> AudioBuffer {
+        let channels = signal(&self.shape, self.frames, self.channels, self.seed);
+        AudioBuffer::new(channels, sample_rate).unwrap()
+    }
+}
+
+/// Signals of every shape with `1..max_frames` frames and `1..max_channels` channels.
+fn signals(max_frames: usize, max_channels: usize) -> impl Strategy<Value = Signal> {
+    (shapes(), any::<u64>(), 1..max_frames, 1..max_channels).prop_map(
+        |(shape, seed, frames, channels)| Signal {
+            shape,
+            seed,
+            frames,
+            channels,
+        },
+    )
+}
+
 fn limiter(ceiling_db: f32, lookahead_ms: f32, release_ms: f32, mode: PeakMode) -> LimiterSettings {
     LimiterSettings {
         ceiling_db,
@@ -89,6 +123,24 @@ fn limiter(ceiling_db: f32, lookahead_ms: f32, release_ms: f32, mode: PeakMode) 
         release_ms,
         mode,
     }
+}
+
+/// Limiters in `mode` with a ceiling in `min_ceiling_db..=0` dBFS, a lookahead in
+/// `0..max_lookahead_ms` and a release in `1..max_release_ms`.
+fn limiters(
+    mode: PeakMode,
+    min_ceiling_db: f32,
+    max_lookahead_ms: f32,
+    max_release_ms: f32,
+) -> impl Strategy<Value = LimiterSettings> {
+    (
+        min_ceiling_db..=0.0,
+        0.0..max_lookahead_ms,
+        1.0..max_release_ms,
+    )
+        .prop_map(move |(ceiling_db, lookahead_ms, release_ms)| {
+            limiter(ceiling_db, lookahead_ms, release_ms, mode)
+        })
 }
 
 fn check_all(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<(), TestCaseError> {
@@ -125,41 +177,29 @@ proptest! {
 
     #[test]
     fn sample_peak_never_exceeds_the_ceiling(
-        shape in shapes(),
-        seed in any::<u64>(),
-        frames in 1usize..3000,
-        channels in 1usize..4,
-        ceiling_db in -12.0f32..=0.0,
-        lookahead_ms in 0.0f32..8.0,
-        release_ms in 1.0f32..200.0,
+        signal in signals(3000, 4),
+        limiter in limiters(PeakMode::Sample, -12.0, 8.0, 200.0),
         rate in prop_oneof![Just(8_000u32), Just(44_100), Just(96_000)],
         with_compressor in any::<bool>(),
     ) {
-        let audio = AudioBuffer::new(signal(&shape, frames, channels, seed), rate).unwrap();
         let settings = DynamicsSettings {
             // +12 dB makeup drives the limiter hard after the compressor.
             compressor: with_compressor.then(|| CompressorSettings { makeup_db: 12.0, ..Default::default() }),
-            limiter: Some(limiter(ceiling_db, lookahead_ms, release_ms, PeakMode::Sample)),
+            limiter: Some(limiter),
         };
-        check_all(&audio, &settings)?;
+        check_all(&signal.audio(rate), &settings)?;
     }
 
     #[test]
     fn true_peak_never_exceeds_the_ceiling(
-        shape in shapes(),
-        seed in any::<u64>(),
-        frames in 1usize..2000,
-        channels in 1usize..3,
-        ceiling_db in -6.0f32..=0.0,
-        lookahead_ms in 0.0f32..6.0,
-        release_ms in 1.0f32..100.0,
+        signal in signals(2000, 3),
+        limiter in limiters(PeakMode::True, -6.0, 6.0, 100.0),
     ) {
-        let audio = AudioBuffer::new(signal(&shape, frames, channels, seed), 44_100).unwrap();
         let settings = DynamicsSettings {
             compressor: None,
-            limiter: Some(limiter(ceiling_db, lookahead_ms, release_ms, PeakMode::True)),
+            limiter: Some(limiter),
         };
-        check_all(&audio, &settings)?;
+        check_all(&signal.audio(44_100), &settings)?;
     }
 }
 
@@ -237,8 +277,8 @@ fn true_peak_mode_catches_what_sample_peak_mode_lets_through() {
 
 #[test]
 fn limiting_is_transparent_below_the_ceiling() {
-    let mut rng = Rng::new(7);
-    let x: Vec<f32> = (0..10_000).map(|_| 0.5 * rng.signed()).collect();
+    let mut rng = SplitMix64::new(7);
+    let x: Vec<f32> = (0..10_000).map(|_| 0.5 * rng.next_signed_f32()).collect();
     let audio = AudioBuffer::new(vec![x.clone()], 48_000).unwrap();
     for mode in [PeakMode::Sample, PeakMode::True] {
         let settings = DynamicsSettings {

@@ -7,7 +7,7 @@ use auralis_core::{AudioBuffer, Error, ImplKind, StreamProcessor};
 use auralis_dynamics::{
     process, CompressorSettings, DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode,
 };
-use common::Rng;
+use auralis_fixtures::rng::SplitMix64;
 
 /// Streams `audio` (plus `latency` frames of silence to flush) in chunks of the given sizes
 /// (cycled) and returns the output and gain aligned with the input.
@@ -79,8 +79,8 @@ fn stream_equals_whole_file_for_any_chunking() {
         44_100,
     )
     .unwrap();
-    let mut rng = Rng::new(42);
-    let random: Vec<usize> = (0..200).map(|_| 1 + rng.below(5000)).collect();
+    let mut rng = SplitMix64::new(42);
+    let random: Vec<usize> = (0..200).map(|_| 1 + rng.index(5000)).collect();
     let patterns: Vec<Vec<usize>> = vec![
         vec![1],
         vec![256],
@@ -114,16 +114,16 @@ fn stream_equals_whole_file_for_any_chunking() {
 
 #[test]
 fn mono_and_multichannel_streams_equal_whole_file() {
-    let mut rng = Rng::new(11);
+    let mut rng = SplitMix64::new(11);
     for channels in [1usize, 3] {
         let data: Vec<Vec<f32>> = (0..channels)
             .map(|_| {
                 (0..20_000)
                     .map(|i| {
                         if (i / 3000) % 2 == 0 {
-                            1.5 * rng.signed()
+                            1.5 * rng.next_signed_f32()
                         } else {
-                            0.05 * rng.signed()
+                            0.05 * rng.next_signed_f32()
                         }
                     })
                     .collect()
@@ -180,8 +180,8 @@ fn latency_is_the_lookahead_and_reset_restarts() {
 #[test]
 fn bad_chunks_are_errors_and_leave_the_state_alone() {
     let settings = DynamicsSettings::default();
-    let mut rng = Rng::new(3);
-    let good: Vec<f32> = (0..2 * 3000).map(|_| rng.signed()).collect();
+    let mut rng = SplitMix64::new(3);
+    let good: Vec<f32> = (0..2 * 3000).map(|_| rng.next_signed_f32()).collect();
     let mut clean = DynamicsStream::new(&settings, 2, 44_100).unwrap();
     let mut dirty = clean.clone();
     let mut expected = vec![0.0; good.len()];

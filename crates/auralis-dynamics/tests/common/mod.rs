@@ -1,33 +1,10 @@
 //! Helpers shared by the integration tests: deterministic signals and checks.
+//!
+//! Random test signals use `auralis_fixtures::rng::SplitMix64` (seeded, so every test signal
+//! is reproducible; `next_signed_f32` for samples in `[-1, 1)`).
 #![allow(dead_code)]
 
 use auralis_core::AudioBuffer;
-
-/// A small deterministic PRNG (SplitMix64), so every test signal is reproducible.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[-1, 1)`.
-    pub fn signed(&mut self) -> f32 {
-        ((self.next_u64() >> 40) as f64 / (1u64 << 23) as f64 - 1.0) as f32
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
 
 /// The 5 s music fixture (quiet and loud sections, transients, −0.5 dBFS peak).
 pub fn music() -> AudioBuffer {
