@@ -17,8 +17,10 @@
 //! * [`ImplKind::Parallel`] (`parallel.rs`) — the vectorized engine on rayon over
 //!   channels × blocks of frames; bit-identical to the vectorized variant for any thread
 //!   count.
-//! * [`EqStream`] (`stream.rs`) — real-time chunks of any size, allocation-free, latency
-//!   `fft − 1`; bit-identical to the reference after removing the latency.
+//! * [`EqStream`] (`stream.rs`) — real-time chunks of any size, allocation-free. By default
+//!   it pairs frames like the vectorized variant and reproduces its output bit for bit with
+//!   latency `fft + hop − 1`; [`StreamMode::LowLatency`] reproduces the reference bit for
+//!   bit with latency `fft − 1` at about twice the FFT work.
 //!
 //! This crate fixes the original engine's defects rather than reproducing them: it
 //! overlap-adds (the original windowed twice and concatenated frames, −2.8 dB RMS error at
@@ -43,7 +45,7 @@ pub use bands::{band_centres_hz, BAND_EDGES_HZ, NUM_BANDS};
 pub use gains::{EqGains, MAX_GAIN_DB, PRESET_NAMES};
 pub use settings::{EqSettings, DEFAULT_FFT_SIZE, DEFAULT_HOP, MAX_FFT_SIZE, MIN_FFT_SIZE};
 pub use stage::EqStage;
-pub use stream::EqStream;
+pub use stream::{EqStream, StreamMode};
 
 /// Stage name in reports and `selection.json`.
 pub const NAME: &str = "eq";

@@ -23,6 +23,7 @@ use pulp::Arch;
 use realfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
+use crate::gains::EqGains;
 use crate::settings::EqSettings;
 use crate::simd;
 use crate::stft::{fill_full_spectrum_gains, StftLayout, Windows};
@@ -115,20 +116,7 @@ impl PackedFilter {
         for t in frames.step_by(2) {
             let start = self.layout.frame_start(t);
             let span = frame_pair_span(input, start, n + hop, &mut scratch.span);
-            let frame = pulp::bytemuck::cast_slice_mut::<Complex<f32>, f32>(&mut scratch.frame);
-            simd::window_pair_interleaved(
-                self.arch,
-                &span[..n],
-                &span[hop..],
-                &self.windows.analysis,
-                frame,
-            );
-            self.forward
-                .process_with_scratch(&mut scratch.frame, &mut scratch.fft_scratch);
-            let frame = pulp::bytemuck::cast_slice_mut::<Complex<f32>, f32>(&mut scratch.frame);
-            simd::multiply_in_place(self.arch, frame, &self.gains);
-            self.inverse
-                .process_with_scratch(&mut scratch.frame, &mut scratch.fft_scratch);
+            self.filter_pair_spectrum(span, &mut scratch.frame, &mut scratch.fft_scratch);
             let frame = pulp::bytemuck::cast_slice::<Complex<f32>, f32>(&scratch.frame);
             let span_start = start - out_start as isize;
             let span_end = span_start + (n + hop) as isize;
@@ -157,6 +145,52 @@ impl PackedFilter {
                 );
             }
         }
+    }
+}
+
+impl PackedFilter {
+    /// Filters the frame pair whose input span (`N + H` samples) is `span` and overlap-adds
+    /// it into `out`, the pair's `N + H` output samples — the fused path of
+    /// [`PackedFilter::filter_frames`], for the streaming processor. As there, the last hop
+    /// of each frame is stored, not added: `out[N − H..]` may hold anything.
+    pub fn filter_pair(&self, span: &[f32], out: &mut [f32], scratch: &mut PackedScratch) {
+        self.filter_pair_spectrum(span, &mut scratch.frame, &mut scratch.fft_scratch);
+        let frame = pulp::bytemuck::cast_slice::<Complex<f32>, f32>(&scratch.frame);
+        simd::overlap_add_pair(
+            self.arch,
+            out,
+            frame,
+            &self.windows.synthesis,
+            self.layout.hop,
+        );
+    }
+
+    /// Replaces the gain curve (allocation-free).
+    pub fn set_gains(&mut self, gains: &EqGains, sample_rate: u32) {
+        fill_full_spectrum_gains(gains, sample_rate, self.layout.fft, &mut self.gains);
+    }
+
+    /// Analysis-windows the pair's two frames into one complex frame, filters it (forward
+    /// FFT, gains, inverse FFT) and leaves the packed result in `frame`.
+    fn filter_pair_spectrum(
+        &self,
+        span: &[f32],
+        frame: &mut [Complex<f32>],
+        fft_scratch: &mut [Complex<f32>],
+    ) {
+        let (n, hop) = (self.layout.fft, self.layout.hop);
+        let packed = pulp::bytemuck::cast_slice_mut::<Complex<f32>, f32>(frame);
+        simd::window_pair_interleaved(
+            self.arch,
+            &span[..n],
+            &span[hop..n + hop],
+            &self.windows.analysis,
+            packed,
+        );
+        self.forward.process_with_scratch(frame, fft_scratch);
+        let packed = pulp::bytemuck::cast_slice_mut::<Complex<f32>, f32>(frame);
+        simd::multiply_in_place(self.arch, packed, &self.gains);
+        self.inverse.process_with_scratch(frame, fft_scratch);
     }
 }
 

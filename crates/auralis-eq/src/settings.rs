@@ -77,7 +77,8 @@ impl EqSettings {
         Ok(())
     }
 
-    /// Latency of the streaming processor in frames: `fft_size − 1`.
+    /// Latency of the low-latency streaming processor in frames: `fft_size − 1` (the default,
+    /// packed stream waits one hop more; see [`crate::StreamMode`]).
     ///
     /// Why not `fft_size − hop`: that is the delay of a block processor whose buffers are
     /// aligned to the hop. A processor that accepts chunks of *any* size (down to one sample)

@@ -1,60 +1,117 @@
-//! The streaming processor: the reference algorithm, one frame at a time.
+//! The streaming processor: whole-file STFT filtering, one block of frames at a time.
 //!
-//! Per channel it keeps the last `N` input samples, an `N`-sample overlap-add accumulator and
-//! the `H`-sample block of finished output being played out. Every `H` input samples one frame
-//! is filtered exactly as the reference does it (same windows, same real FFT, same gains, same
-//! order of additions — the SIMD kernels round exactly like the reference's scalar loops), the
-//! accumulator's first `H` samples become the next output block, and both buffers shift by
-//! `H`. The output is therefore the reference's whole-file output, bit for bit, delayed by
-//! [`EqSettings::latency_frames`] = `N − 1` samples, whatever the chunk sizes.
+//! Per channel it keeps the last input samples one computation needs, an overlap-add
+//! accumulator and the block of finished output being played out. It runs in one of two
+//! modes, each the exact streaming twin of a whole-file implementation:
+//!
+//! * [`StreamMode::Packed`] (the default, [`EqStream::new`]) — every `2·H` input samples it
+//!   filters the frame pair `(2m, 2m + 1)` of each channel with one complex FFT, exactly as the
+//!   vectorized and parallel whole-file variants do (`packed.rs`): half the FFT work of one
+//!   real FFT per frame. The output is [`ImplKind::Vectorized`](auralis_core::ImplKind)'s
+//!   whole-file output bit for bit, delayed by `N + H − 1` samples.
+//! * [`StreamMode::LowLatency`] ([`EqStream::low_latency`]) — every `H` input samples it
+//!   filters one frame per channel with a real FFT, exactly as the reference does. The output
+//!   is the reference's whole-file output bit for bit, delayed by `N − 1` samples.
 //!
 //! Why `N − 1` and not `N − H`: see [`EqSettings::latency_frames`]. In short, a frame can
 //! only be filtered once its last sample has arrived, and the output sample one past that
-//! frame's first sample already depends on it.
+//! frame's first sample already depends on it. The packed mode waits one hop longer, for the
+//! second frame of the pair: at 44.1 kHz, FFT 4096 and hop 1024, 116 ms instead of 93 ms.
 
 use auralis_core::audio::check_sample_rate;
 use auralis_core::{AudioError, Error, Result, StreamProcessor};
 use pulp::Arch;
 
 use crate::gains::EqGains;
+use crate::packed::{PackedFilter, PackedScratch};
 use crate::settings::EqSettings;
 use crate::simd;
 use crate::stft::{fill_half_spectrum_gains, RealFft, StftLayout, Windows};
 
+/// How an [`EqStream`] computes its frames; see the module documentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamMode {
+    /// Two frames of a channel per complex FFT; equals the vectorized whole-file output;
+    /// latency `fft_size + hop − 1`.
+    Packed,
+    /// One real FFT per frame; equals the reference's whole-file output; latency
+    /// `fft_size − 1`.
+    LowLatency,
+}
+
+impl StreamMode {
+    /// Frames of delay between input and output in this mode.
+    pub fn latency_frames(self, settings: &EqSettings) -> usize {
+        match self {
+            StreamMode::Packed => settings.latency_frames() + settings.hop,
+            StreamMode::LowLatency => settings.latency_frames(),
+        }
+    }
+}
+
+/// The per-block computation of each mode, with its plans, windows and gains.
+enum Engine {
+    LowLatency {
+        fft: RealFft,
+        windows: Windows,
+        /// Interleaved half-spectrum bin gains (`N + 2` values).
+        gains: Vec<f32>,
+    },
+    Packed {
+        filter: PackedFilter,
+        scratch: PackedScratch,
+    },
+}
+
 /// Real-time EQ: feed interleaved chunks of any size; output is the whole-file output delayed
-/// by `fft_size − 1` frames. Allocates only in [`EqStream::new`].
+/// by [`EqStream::latency_frames`]. Allocates only in the constructors.
 ///
-/// The first `fft_size − 1` output frames are the run-in: `hop − 1` frames of silence, then
-/// the filter's pre-ringing before the first input sample (under partial window overlap),
-/// which the whole-file output trims. To flush the end, feed `fft_size − 1` frames of
-/// silence.
+/// The first `latency` output frames are the run-in: silence, then the filter's pre-ringing
+/// before the first input sample (under partial window overlap), which the whole-file output
+/// trims. To flush the end, feed `latency` frames of silence.
 pub struct EqStream {
     settings: EqSettings,
+    mode: StreamMode,
     channels: usize,
     sample_rate: u32,
-    layout: StftLayout,
-    windows: Windows,
-    fft: RealFft,
+    engine: Engine,
     arch: Arch,
-    /// Interleaved half-spectrum bin gains in use (`N + 2` values).
-    gains: Vec<f32>,
-    /// Where [`EqStream::set_gains`] builds the next curve before swapping it in.
-    spare_gains: Vec<f32>,
-    /// Per channel, the last `N` input samples, oldest first (`channels × N`).
+    /// Input samples per block: `H` (low latency) or `2H` (packed).
+    period: usize,
+    /// Input samples one block computation reads, and accumulator length: `N` or `N + H`.
+    span: usize,
+    /// Per channel, the last `span` input samples, oldest first (`channels × span`).
     inputs: Vec<f32>,
-    /// Per channel, overlap-add sums for the next `N` output samples (`channels × N`).
+    /// Per channel, overlap-add sums for the next `span` output samples.
     accumulators: Vec<f32>,
-    /// Per channel, the finished block being played out (`channels × H`).
+    /// Per channel, the finished block being played out (`channels × period`).
     outputs: Vec<f32>,
-    /// Input samples received since the last frame, `0 .. H`. The next output sample of the
-    /// current block is `outputs[pending + 1]` (the block's first sample goes out together
-    /// with the input sample that completes its frame).
+    /// Input samples received since the last block, `0 .. period`. The next output sample of
+    /// the current block is `outputs[pending + 1]` (the block's first sample goes out
+    /// together with the input sample that completes it).
     pending: usize,
 }
 
 impl EqStream {
-    /// Builds a processor for `channels` interleaved channels at `sample_rate`.
+    /// A packed-mode processor ([`StreamMode::Packed`]) for `channels` interleaved channels
+    /// at `sample_rate`: the fast one, used by the lab and the facade.
     pub fn new(settings: &EqSettings, channels: usize, sample_rate: u32) -> Result<Self> {
+        Self::with_mode(settings, channels, sample_rate, StreamMode::Packed)
+    }
+
+    /// A low-latency processor ([`StreamMode::LowLatency`]): one hop less delay, about twice
+    /// the FFT work.
+    pub fn low_latency(settings: &EqSettings, channels: usize, sample_rate: u32) -> Result<Self> {
+        Self::with_mode(settings, channels, sample_rate, StreamMode::LowLatency)
+    }
+
+    /// A processor in the given mode.
+    pub fn with_mode(
+        settings: &EqSettings,
+        channels: usize,
+        sample_rate: u32,
+        mode: StreamMode,
+    ) -> Result<Self> {
         settings.validate()?;
         check_sample_rate(sample_rate)?;
         if channels == 0 {
@@ -62,26 +119,40 @@ impl EqStream {
         }
         let layout = StftLayout::new(settings);
         let (n, hop) = (layout.fft, layout.hop);
-        let mut gains = vec![0.0; n + 2];
-        fill_half_spectrum_gains(&settings.gains, sample_rate, n, &mut gains);
+        let (engine, period, span) = match mode {
+            StreamMode::LowLatency => {
+                let mut gains = vec![0.0; n + 2];
+                fill_half_spectrum_gains(&settings.gains, sample_rate, n, &mut gains);
+                let engine = Engine::LowLatency {
+                    fft: RealFft::new(n),
+                    windows: Windows::new(&layout),
+                    gains,
+                };
+                (engine, hop, n)
+            }
+            StreamMode::Packed => {
+                let filter = PackedFilter::new(settings, sample_rate);
+                let scratch = filter.scratch();
+                (Engine::Packed { filter, scratch }, 2 * hop, n + hop)
+            }
+        };
         let mut stream = EqStream {
             settings: settings.clone(),
+            mode,
             channels,
             sample_rate,
-            windows: Windows::new(&layout),
-            layout,
-            fft: RealFft::new(n),
+            engine,
             arch: Arch::new(),
-            spare_gains: gains.clone(),
-            gains,
-            inputs: vec![0.0; channels * n],
-            accumulators: vec![0.0; channels * n],
-            outputs: vec![0.0; channels * hop],
+            period,
+            span,
+            inputs: vec![0.0; channels * span],
+            accumulators: vec![0.0; channels * span],
+            outputs: vec![0.0; channels * period],
             pending: 0,
         };
-        // Prime: filter one frame of silence so every buffer (ours and the FFT's) has been
+        // Prime: filter one block of silence so every buffer (ours and the FFT's) has been
         // touched before the first real chunk, which then pays no page faults.
-        stream.process_frame()?;
+        stream.process_block()?;
         stream.reset();
         Ok(stream)
     }
@@ -91,9 +162,15 @@ impl EqStream {
         &self.settings
     }
 
+    /// The mode this processor runs in.
+    pub fn mode(&self) -> StreamMode {
+        self.mode
+    }
+
     /// Changes the band gains (25 values in dB, validated and clipped like
-    /// [`EqGains::new`]). Takes effect from the next STFT frame, so a change is smoothed by
-    /// the frames' overlap rather than switched at a sample. Allocation-free.
+    /// [`EqGains::new`]). Takes effect from the next block computed — the next frame in
+    /// low-latency mode, the next frame pair in packed mode — so a change is smoothed by the
+    /// frames' overlap rather than switched at a sample. Allocation-free.
     pub fn set_gains(&mut self, gains_db: &[f32]) -> Result<()> {
         let gains = EqGains::new(gains_db)?;
         self.set_eq_gains(&gains);
@@ -102,13 +179,13 @@ impl EqStream {
 
     /// Like [`EqStream::set_gains`] with already validated gains.
     pub fn set_eq_gains(&mut self, gains: &EqGains) {
-        fill_half_spectrum_gains(
-            gains,
-            self.sample_rate,
-            self.layout.fft,
-            &mut self.spare_gains,
-        );
-        std::mem::swap(&mut self.gains, &mut self.spare_gains);
+        match &mut self.engine {
+            Engine::LowLatency { gains: bins, .. } => {
+                let n = self.settings.fft_size;
+                fill_half_spectrum_gains(gains, self.sample_rate, n, bins);
+            }
+            Engine::Packed { filter, .. } => filter.set_gains(gains, self.sample_rate),
+        }
         self.settings.gains = gains.clone();
     }
 
@@ -153,27 +230,36 @@ impl EqStream {
         Ok(())
     }
 
-    /// Filters one frame per channel from `inputs`, hands the finished block to `outputs` and
-    /// shifts the input and accumulator buffers by one hop.
-    fn process_frame(&mut self) -> Result<()> {
-        let (n, hop) = (self.layout.fft, self.layout.hop);
-        let frames = self
+    /// Filters one block (a frame, or a frame pair) per channel from `inputs`, hands the
+    /// finished `period` samples to `outputs` and shifts the input and accumulator buffers
+    /// by one period.
+    fn process_block(&mut self) -> Result<()> {
+        let (span, period) = (self.span, self.period);
+        let blocks = self
             .inputs
-            .chunks_exact_mut(n)
-            .zip(self.accumulators.chunks_exact_mut(n))
-            .zip(self.outputs.chunks_exact_mut(hop));
-        for ((input, acc), output) in frames {
-            simd::multiply_into(self.arch, &mut self.fft.time, input, &self.windows.analysis);
-            self.fft.forward()?;
-            let spectrum = pulp::bytemuck::cast_slice_mut(&mut self.fft.spectrum);
-            simd::multiply_in_place(self.arch, spectrum, &self.gains);
-            self.fft.inverse()?;
-            simd::add_product(self.arch, acc, &self.fft.time, &self.windows.synthesis);
-
-            output.copy_from_slice(&acc[..hop]);
-            acc.copy_within(hop.., 0);
-            acc[n - hop..].fill(0.0);
-            input.copy_within(hop.., 0);
+            .chunks_exact_mut(span)
+            .zip(self.accumulators.chunks_exact_mut(span))
+            .zip(self.outputs.chunks_exact_mut(period));
+        for ((input, acc), output) in blocks {
+            match &mut self.engine {
+                Engine::LowLatency {
+                    fft,
+                    windows,
+                    gains,
+                } => {
+                    simd::multiply_into(self.arch, &mut fft.time, input, &windows.analysis);
+                    fft.forward()?;
+                    let spectrum = pulp::bytemuck::cast_slice_mut(&mut fft.spectrum);
+                    simd::multiply_in_place(self.arch, spectrum, gains);
+                    fft.inverse()?;
+                    simd::add_product(self.arch, acc, &fft.time, &windows.synthesis);
+                }
+                Engine::Packed { filter, scratch } => filter.filter_pair(input, acc, scratch),
+            }
+            output.copy_from_slice(&acc[..period]);
+            acc.copy_within(period.., 0);
+            acc[span - period..].fill(0.0);
+            input.copy_within(period.., 0);
         }
         Ok(())
     }
@@ -189,42 +275,42 @@ impl StreamProcessor for EqStream {
     }
 
     fn latency_frames(&self) -> usize {
-        self.settings.latency_frames()
+        self.mode.latency_frames(&self.settings)
     }
 
     fn process_interleaved(&mut self, input: &[f32], output: &mut [f32]) -> Result<()> {
         self.check_chunk(input, output)?;
-        let (n, hop, channels) = (self.layout.fft, self.layout.hop, self.channels);
+        let (span, period, channels) = (self.span, self.period, self.channels);
         let total = input.len() / channels;
         let mut done = 0;
         while done < total {
-            // A run ends at the end of the chunk or at the sample that completes a frame.
-            let run = (total - done).min(hop - self.pending);
-            let completes_frame = self.pending + run == hop;
+            // A run ends at the end of the chunk or at the sample that completes a block.
+            let run = (total - done).min(period - self.pending);
+            let completes_block = self.pending + run == period;
             let input_run = &input[done * channels..(done + run) * channels];
             let output_run = &mut output[done * channels..(done + run) * channels];
 
-            let write_at = n - hop + self.pending;
-            for (c, history) in self.inputs.chunks_exact_mut(n).enumerate() {
+            let write_at = span - period + self.pending;
+            for (c, history) in self.inputs.chunks_exact_mut(span).enumerate() {
                 let dst = &mut history[write_at..write_at + run];
                 for (d, frame) in dst.iter_mut().zip(input_run.chunks_exact(channels)) {
                     *d = frame[c];
                 }
             }
 
-            let from_current_block = if completes_frame { run - 1 } else { run };
+            let from_current_block = if completes_block { run - 1 } else { run };
             let read_at = self.pending + 1;
-            for (c, block) in self.outputs.chunks_exact(hop).enumerate() {
+            for (c, block) in self.outputs.chunks_exact(period).enumerate() {
                 let src = &block[read_at..read_at + from_current_block];
                 for (frame, &s) in output_run.chunks_exact_mut(channels).zip(src) {
                     frame[c] = s;
                 }
             }
 
-            if completes_frame {
-                self.process_frame()?;
+            if completes_block {
+                self.process_block()?;
                 let last = &mut output_run[(run - 1) * channels..];
-                for (c, block) in self.outputs.chunks_exact(hop).enumerate() {
+                for (c, block) in self.outputs.chunks_exact(period).enumerate() {
                     last[c] = block[0];
                 }
                 self.pending = 0;
@@ -272,96 +358,129 @@ mod tests {
             .collect()
     }
 
-    /// Gain changes between chunks take effect at the next frame: the stream equals the
-    /// reference run with a per-frame gain schedule, bit for bit.
-    #[test]
-    fn gain_changes_apply_from_the_next_frame() {
-        let settings = EqSettings {
-            gains: EqGains::preset("warm").unwrap(),
-            ..EqSettings::default()
-        };
-        let layout = StftLayout::new(&settings);
-        let hop = layout.hop;
-        let len = 60_000;
-        let x = test_signal(len);
-        // Changes after 10_000 and 23_456 input samples (one at a hop boundary would be
-        // 10_240): frames completed before a change keep the old gains.
-        let bright = EqGains::preset("bright").unwrap();
-        let mut cut = [0.0f32; crate::NUM_BANDS];
-        cut[12] = -12.0;
-        let cut = EqGains::new(&cut).unwrap();
-        let changes = [(10_000usize, bright.clone()), (23_456, cut.clone())];
+    /// The signal, settings and gain changes of the gain-change tests: changes after
+    /// 10_000 and 23_456 input samples (neither on a hop boundary).
+    struct GainChanges {
+        settings: EqSettings,
+        layout: StftLayout,
+        x: Vec<f32>,
+        changes: [(usize, EqGains); 2],
+    }
 
-        let mut stream = EqStream::new(&settings, 1, 44_100).unwrap();
-        let latency = stream.latency_frames();
-        let mut input = x.clone();
-        input.resize(len + latency, 0.0);
-        let mut output = vec![0.0f32; input.len()];
-        let mut at = 0;
-        for (change_at, gains) in &changes {
-            // Uneven chunks up to the change.
-            while at < *change_at {
-                let end = (at + 777).min(*change_at);
-                stream
-                    .process_interleaved(&input[at..end], &mut output[at..end])
-                    .unwrap();
-                at = end;
+    impl GainChanges {
+        fn new() -> Self {
+            let settings = EqSettings {
+                gains: EqGains::preset("warm").unwrap(),
+                ..EqSettings::default()
+            };
+            let mut cut = [0.0f32; crate::NUM_BANDS];
+            cut[12] = -12.0;
+            GainChanges {
+                layout: StftLayout::new(&settings),
+                settings,
+                x: test_signal(60_000),
+                changes: [
+                    (10_000, EqGains::preset("bright").unwrap()),
+                    (23_456, EqGains::new(&cut).unwrap()),
+                ],
             }
-            stream.set_gains(gains.as_slice()).unwrap();
         }
-        let end = input.len();
-        stream
-            .process_interleaved(&input[at..end], &mut output[at..end])
-            .unwrap();
 
-        let half_gains = |g: &EqGains| {
-            let mut v = vec![0.0; layout.fft + 2];
-            fill_half_spectrum_gains(g, 44_100, layout.fft, &mut v);
-            v
-        };
-        let schedule = [
-            half_gains(&settings.gains),
-            half_gains(&bright),
-            half_gains(&cut),
-        ];
-        let (first_bright, first_cut) = (10_000 / hop, 23_456 / hop);
-        let expected = reference::filter_channel(
-            &x,
-            &layout,
-            &Windows::new(&layout),
-            |t| {
-                if t < first_bright {
-                    &schedule[0]
-                } else if t < first_cut {
-                    &schedule[1]
-                } else {
-                    &schedule[2]
+        /// Streams the signal in uneven chunks, changing gains between chunks; returns the
+        /// output with the latency removed.
+        fn stream(&self, mode: StreamMode) -> Vec<f32> {
+            let mut stream = EqStream::with_mode(&self.settings, 1, 44_100, mode).unwrap();
+            let latency = stream.latency_frames();
+            let mut input = self.x.clone();
+            input.resize(self.x.len() + latency, 0.0);
+            let mut output = vec![0.0f32; input.len()];
+            let mut at = 0;
+            for (change_at, gains) in &self.changes {
+                while at < *change_at {
+                    let end = (at + 777).min(*change_at);
+                    stream
+                        .process_interleaved(&input[at..end], &mut output[at..end])
+                        .unwrap();
+                    at = end;
                 }
-            },
-            &mut RealFft::new(layout.fft),
-        )
-        .unwrap();
-        let streamed = &output[latency..];
+                stream.set_gains(gains.as_slice()).unwrap();
+            }
+            let end = input.len();
+            stream
+                .process_interleaved(&input[at..end], &mut output[at..end])
+                .unwrap();
+            output.split_off(latency)
+        }
+
+        /// The reference with the gains switched at frames `first_new[0]` and `first_new[1]`.
+        fn reference(&self, first_new: [usize; 2]) -> Vec<f32> {
+            let layout = &self.layout;
+            let half_gains = |g: &EqGains| {
+                let mut v = vec![0.0; layout.fft + 2];
+                fill_half_spectrum_gains(g, 44_100, layout.fft, &mut v);
+                v
+            };
+            let schedule = [
+                half_gains(&self.settings.gains),
+                half_gains(&self.changes[0].1),
+                half_gains(&self.changes[1].1),
+            ];
+            reference::filter_channel(
+                &self.x,
+                layout,
+                &Windows::new(layout),
+                |t| &schedule[first_new.iter().filter(|&&f| t >= f).count()],
+                &mut RealFft::new(layout.fft),
+            )
+            .unwrap()
+        }
+
+        /// First frame computed after each change, for blocks of `frames_per_block` frames.
+        fn first_new(&self, frames_per_block: usize) -> [usize; 2] {
+            let block = frames_per_block * self.layout.hop;
+            self.changes
+                .each_ref()
+                .map(|(at, _)| at / block * frames_per_block)
+        }
+    }
+
+    fn relative_error(a: &[f32], b: &[f32]) -> f64 {
+        let m = auralis_core::Metrics::of_f32(a, b);
+        m.relative_rms_error
+    }
+
+    /// Low-latency mode: gain changes take effect at the next frame; the stream equals the
+    /// reference run with that per-frame gain schedule, bit for bit.
+    #[test]
+    fn low_latency_gain_changes_apply_from_the_next_frame() {
+        let case = GainChanges::new();
+        let streamed = case.stream(StreamMode::LowLatency);
+        let expected = case.reference(case.first_new(1));
         assert_eq!(expected.len(), streamed.len());
-        for (i, (e, s)) in expected.iter().zip(streamed).enumerate() {
+        for (i, (e, s)) in expected.iter().zip(&streamed).enumerate() {
             assert_eq!(e.to_bits(), s.to_bits(), "sample {i}: {e} vs {s}");
         }
-
         // And the schedule mattered: off by one frame, the output differs.
-        let shifted = reference::filter_channel(
-            &x,
-            &layout,
-            &Windows::new(&layout),
-            |t| {
-                if t <= first_bright {
-                    &schedule[0]
-                } else {
-                    &schedule[1]
-                }
-            },
-            &mut RealFft::new(layout.fft),
-        )
-        .unwrap();
+        let [bright, cut] = case.first_new(1);
+        let shifted = case.reference([bright + 1, cut]);
         assert!(shifted[..20_000] != streamed[..20_000]);
+    }
+
+    /// Packed mode: both frames of a pair are filtered together, so a change takes effect
+    /// from the next frame *pair*; the stream matches the reference run with that schedule
+    /// within the stage's tolerance, and a per-frame schedule is far outside it.
+    #[test]
+    fn packed_gain_changes_apply_from_the_next_frame_pair() {
+        let case = GainChanges::new();
+        let streamed = case.stream(StreamMode::Packed);
+        let by_pair = case.reference(case.first_new(2));
+        assert!(relative_error(&by_pair, &streamed) <= crate::RELATIVE_RMS_TOLERANCE);
+        let by_frame = case.reference(case.first_new(1));
+        assert_ne!(
+            case.first_new(1),
+            case.first_new(2),
+            "the test must tell them apart"
+        );
+        assert!(relative_error(&by_frame, &streamed) > 100.0 * crate::RELATIVE_RMS_TOLERANCE);
     }
 }

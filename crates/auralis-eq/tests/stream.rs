@@ -1,11 +1,19 @@
-//! The streaming processor against the whole-file reference: bit-identical output for any
-//! chunking, the reported latency, resets, and typed errors for bad chunks.
+//! The streaming processor against its whole-file twins — packed mode against the vectorized
+//! variant, low-latency mode against the reference: bit-identical output for any chunking,
+//! the reported latency, resets, and typed errors for bad chunks.
 
 mod common;
 
 use auralis_core::{AudioBuffer, AudioError, Error, ImplKind, Stage, StreamProcessor};
-use auralis_eq::{process, EqGains, EqSettings, EqStage, EqStream, NUM_BANDS};
-use common::{music_like, noise, Rng};
+use auralis_eq::{process, EqGains, EqSettings, EqStage, EqStream, StreamMode, NUM_BANDS};
+use auralis_fixtures::rng::SplitMix64;
+use common::{music_like, noise};
+
+/// Each stream mode and the whole-file implementation it must reproduce bit for bit.
+const MODES: [(StreamMode, ImplKind); 2] = [
+    (StreamMode::Packed, ImplKind::Vectorized),
+    (StreamMode::LowLatency, ImplKind::Reference),
+];
 
 fn settings(preset: &str, hop: usize) -> EqSettings {
     EqSettings {
@@ -68,10 +76,10 @@ fn assert_bit_identical(expected: &AudioBuffer, actual: &[Vec<f32>], what: &str)
 #[test]
 fn stream_equals_whole_file_for_any_chunking() {
     let audio = music_like(3.0, 44_100, 2, 11);
-    for hop in [1024, 2048] {
+    for (hop, (mode, twin)) in [1024, 2048].into_iter().flat_map(|h| MODES.map(|m| (h, m))) {
         let s = settings("balanced", hop);
-        let whole = process(ImplKind::Reference, &audio, &s).unwrap();
-        let mut stream = EqStream::new(&s, 2, 44_100).unwrap();
+        let whole = process(twin, &audio, &s).unwrap();
+        let mut stream = EqStream::with_mode(&s, 2, 44_100, mode).unwrap();
         let patterns: Vec<ChunkPattern> = vec![
             ("all at once", Box::new(|| usize::MAX)),
             ("256", Box::new(|| 256)),
@@ -80,16 +88,16 @@ fn stream_equals_whole_file_for_any_chunking() {
             ("hop + 1", Box::new(move || hop + 1)),
             ("prime 997", Box::new(|| 997)),
             ("random 0..5000", {
-                let mut rng = Rng::new(hop as u64);
-                Box::new(move || rng.below(5000))
+                let mut rng = SplitMix64::new(hop as u64);
+                Box::new(move || rng.index(5000))
             }),
             ("random 0..8 and 1000..9000", {
-                let mut rng = Rng::new(7);
+                let mut rng = SplitMix64::new(7);
                 Box::new(move || {
-                    if rng.below(2) == 0 {
-                        rng.below(8)
+                    if rng.index(2) == 0 {
+                        rng.index(8)
                     } else {
-                        1000 + rng.below(8000)
+                        1000 + rng.index(8000)
                     }
                 })
             }),
@@ -97,7 +105,7 @@ fn stream_equals_whole_file_for_any_chunking() {
         for (name, next_chunk) in patterns {
             stream.reset();
             let out = stream_through(&mut stream, &audio, next_chunk);
-            assert_bit_identical(&whole, &out, &format!("hop {hop}, chunks {name}"));
+            assert_bit_identical(&whole, &out, &format!("{mode:?} hop {hop}, chunks {name}"));
         }
     }
 }
@@ -107,22 +115,33 @@ fn stream_equals_whole_file_one_sample_at_a_time() {
     // Shorter signal (one-frame chunks are slow only in debug builds, but keep tests brisk).
     let audio = music_like(1.0, 8_000, 6, 12);
     let s = settings("warm", 1024);
-    let whole = process(ImplKind::Reference, &audio, &s).unwrap();
-    let mut stream = EqStream::new(&s, 6, 8_000).unwrap();
-    let out = stream_through(&mut stream, &audio, || 1);
-    assert_bit_identical(&whole, &out, "1-frame chunks, 6 ch @ 8 kHz");
+    for (mode, twin) in MODES {
+        let whole = process(twin, &audio, &s).unwrap();
+        let mut stream = EqStream::with_mode(&s, 6, 8_000, mode).unwrap();
+        let out = stream_through(&mut stream, &audio, || 1);
+        assert_bit_identical(
+            &whole,
+            &out,
+            &format!("{mode:?}, 1-frame chunks, 6 ch @ 8 kHz"),
+        );
+    }
 }
 
 #[test]
-fn stream_is_within_tolerance_of_the_fast_variants() {
+fn every_stream_mode_is_within_tolerance_of_every_variant() {
     let audio = music_like(2.0, 48_000, 2, 13);
     let s = settings("bright", 1024);
-    let mut stream = EqStream::new(&s, 2, 48_000).unwrap();
-    let out = stream_through(&mut stream, &audio, || 480);
-    let streamed = AudioBuffer::new(out, 48_000).unwrap();
-    for kind in [ImplKind::Vectorized, ImplKind::Parallel] {
-        let whole = process(kind, &audio, &s).unwrap();
-        assert!(auralis_eq::compare(&whole, &streamed).passed(), "{kind}");
+    for (mode, _) in MODES {
+        let mut stream = EqStream::with_mode(&s, 2, 48_000, mode).unwrap();
+        let out = stream_through(&mut stream, &audio, || 480);
+        let streamed = AudioBuffer::new(out, 48_000).unwrap();
+        for kind in ImplKind::ALL {
+            let whole = process(kind, &audio, &s).unwrap();
+            assert!(
+                auralis_eq::compare(&whole, &streamed).passed(),
+                "{mode:?} vs {kind}"
+            );
+        }
     }
 }
 
@@ -130,25 +149,33 @@ fn stream_is_within_tolerance_of_the_fast_variants() {
 fn latency_is_reported_and_fixed() {
     for hop in [1024, 2048] {
         let s = settings("flat", hop);
-        let stream = EqStream::new(&s, 2, 44_100).unwrap();
-        assert_eq!(stream.latency_frames(), 4095);
-        assert_eq!(stream.latency_frames(), s.latency_frames());
-        assert_eq!(stream.channels(), 2);
-        assert_eq!(stream.sample_rate(), 44_100);
+        let low = EqStream::low_latency(&s, 2, 44_100).unwrap();
+        assert_eq!(low.latency_frames(), 4095);
+        assert_eq!(low.latency_frames(), s.latency_frames());
+        let packed = EqStream::new(&s, 2, 44_100).unwrap();
+        assert_eq!(packed.mode(), StreamMode::Packed);
+        assert_eq!(packed.latency_frames(), 4095 + hop);
+        assert_eq!(packed.channels(), 2);
+        assert_eq!(packed.sample_rate(), 44_100);
     }
-    // An impulse comes out exactly `latency` frames later at 0 dB.
-    let mut stream = EqStream::new(&settings("flat", 1024), 1, 44_100).unwrap();
-    let mut input = vec![0.0f32; 20_000];
-    input[5_000] = 1.0;
-    let mut output = vec![0.0f32; input.len()];
-    stream.process_interleaved(&input, &mut output).unwrap();
-    let peak = output
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-        .unwrap();
-    assert_eq!(peak.0, 5_000 + 4095);
-    assert!((peak.1 - 1.0).abs() < 1e-6);
+    // An impulse comes out exactly `latency` frames later at 0 dB, wherever it falls
+    // relative to the frame pairs.
+    for (mode, _) in MODES {
+        for at in [5_000, 6_144, 7_167] {
+            let mut stream = EqStream::with_mode(&settings("flat", 1024), 1, 44_100, mode).unwrap();
+            let mut input = vec![0.0f32; 20_000];
+            input[at] = 1.0;
+            let mut output = vec![0.0f32; input.len()];
+            stream.process_interleaved(&input, &mut output).unwrap();
+            let peak = output
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                .unwrap();
+            assert_eq!(peak.0, at + stream.latency_frames(), "{mode:?} at {at}");
+            assert!((peak.1 - 1.0).abs() < 1e-6, "{mode:?} at {at}");
+        }
+    }
 }
 
 /// Why the latency is `fft − 1` and not `fft − hop`: the whole-file output at sample `i`
@@ -291,7 +318,11 @@ fn the_stage_hands_out_working_streams() {
     assert_eq!(EqStage::hop_2048().name(), "eq-hop2048");
     assert_eq!(EqStage::hop_2048().settings.hop, 2048);
     let mut stream = stage.stream(&stage.settings, 2, 44_100).unwrap().unwrap();
-    assert_eq!(stream.latency_frames(), 4095);
+    assert_eq!(
+        stream.latency_frames(),
+        4095 + 1024,
+        "the fast, packed mode"
+    );
     let input = noise(2 * 5000, 0.5, 9);
     let mut output = vec![0.0; input.len()];
     stream.process_interleaved(&input, &mut output).unwrap();

@@ -1,47 +1,23 @@
 //! Deterministic test signals shared by the integration tests.
 //!
-//! Generated inline (rather than with `auralis-fixtures`) so these tests do not depend on
-//! another crate's schedule; the signal has the features the EQ cares about: tones across the
-//! whole spectrum, noise, transients, silence and a quiet passage next to a loud one.
+//! Generated inline (rather than with `auralis-fixtures`' music) so these tests do not depend
+//! on another crate's schedule; the signal has the features the EQ cares about: tones across
+//! the whole spectrum, noise, transients, silence and a quiet passage next to a loud one. The
+//! noise does come from `auralis_fixtures::rng::SplitMix64`, whose output stream is fixed by
+//! its definition.
 
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::f64::consts::TAU;
 
 use auralis_core::AudioBuffer;
-
-/// SplitMix64: tiny, deterministic, good enough for test noise.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    pub fn signed(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-
-    /// Uniform in `0..n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+use auralis_fixtures::rng::SplitMix64;
 
 /// White noise at `amplitude`, one channel.
 pub fn noise(len: usize, amplitude: f64, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     (0..len)
-        .map(|_| (rng.signed() * amplitude) as f32)
+        .map(|_| (rng.next_signed() * amplitude) as f32)
         .collect()
 }
 
@@ -59,12 +35,12 @@ pub fn sine(freq_hz: f64, sample_rate: u32, len: usize, amplitude: f64) -> Vec<f
 pub fn music_like(seconds: f64, sample_rate: u32, channels: usize, seed: u64) -> AudioBuffer {
     let sr = f64::from(sample_rate);
     let len = (seconds * sr).round() as usize;
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut pink = [0.0f64; 3];
     let mut mono_parts = Vec::with_capacity(len);
     for i in 0..len {
         let t = i as f64 / sr;
-        let white = rng.signed();
+        let white = rng.next_signed();
         // Three one-pole low-passes summed: roughly −3 dB/octave over the audio band.
         pink[0] = 0.997 * pink[0] + 0.029 * white;
         pink[1] = 0.985 * pink[1] + 0.032 * white;
