@@ -86,6 +86,17 @@ pub mod eq {
     ) -> Result<AudioBuffer> {
         auralis_eq::process(kind, audio, settings)
     }
+
+    /// Like [`process`], reusing `output`'s allocations (an earlier result) where the shape
+    /// allows: for batch work, it saves the page faults of a fresh output.
+    pub fn process_into(
+        audio: &AudioBuffer,
+        settings: &EqSettings,
+        output: &mut Option<AudioBuffer>,
+    ) -> Result<()> {
+        let kind = selection::choose(stage_name(settings), audio);
+        auralis_eq::process_into(kind, audio, settings, output)
+    }
 }
 
 /// Compressor and limiter (envelope follower, soft knee, lookahead, sample/true peak).
@@ -113,6 +124,17 @@ pub mod dynamics {
         settings: &DynamicsSettings,
     ) -> Result<DynamicsOutput> {
         auralis_dynamics::process(kind, audio, settings)
+    }
+
+    /// Like [`process`], reusing `output`'s allocations (an earlier result) where the shape
+    /// allows: for batch work, it saves the page faults of a fresh output.
+    pub fn process_into(
+        audio: &AudioBuffer,
+        settings: &DynamicsSettings,
+        output: &mut Option<DynamicsOutput>,
+    ) -> Result<()> {
+        let kind = selection::choose(auralis_dynamics::NAME, audio);
+        auralis_dynamics::process_into(kind, audio, settings, output)
     }
 
     /// Compressor only.
