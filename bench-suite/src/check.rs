@@ -18,7 +18,7 @@
 //! fair are reported but not gated: parallel ratios when the core or thread count differs
 //! from the baseline's, vectorized ratios when the SIMD level differs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use auralis_core::selection::Selection;
 use auralis_core::ImplKind;
@@ -130,6 +130,34 @@ fn gating_exemption(kind: ImplKind, current: &Report, baseline: &Report) -> Opti
     }
 }
 
+/// Speed findings it would not be fair to gate (see [`gating_exemption`]): noted, not failed.
+struct Exemptions<'r> {
+    current: &'r Report,
+    baseline: &'r Report,
+    /// Reasons already noted: each is stated once, however many findings it excuses.
+    noted: BTreeSet<String>,
+}
+
+impl Exemptions<'_> {
+    /// When `kind`'s speed is not gated, notes why (once) and `finding` as "(not gated)",
+    /// and returns `true`; otherwise returns `false` and notes nothing.
+    fn excuse(
+        &mut self,
+        outcome: &mut CheckOutcome,
+        kind: ImplKind,
+        finding: impl FnOnce() -> String,
+    ) -> bool {
+        let Some(why) = gating_exemption(kind, self.current, self.baseline) else {
+            return false;
+        };
+        if self.noted.insert(why.clone()) {
+            outcome.notes.push(why);
+        }
+        outcome.notes.push(format!("{} (not gated)", finding()));
+        true
+    }
+}
+
 /// Compares `current` with `baseline` (and the committed `selection`, if any).
 pub fn check(
     current: &Report,
@@ -186,7 +214,11 @@ pub fn check(
         }
     }
 
-    let mut exemptions_noted = std::collections::BTreeSet::new();
+    let mut exemptions = Exemptions {
+        current,
+        baseline,
+        noted: BTreeSet::new(),
+    };
 
     // 2. Selected defaults must still beat the reference.
     if let Some(selection) = selection {
@@ -220,14 +252,12 @@ pub fn check(
                 if now.ratio < 1.0 {
                     continue;
                 }
-                if let Some(why) = gating_exemption(kind, current, baseline) {
-                    if exemptions_noted.insert(why.clone()) {
-                        outcome.notes.push(why);
-                    }
-                    outcome.notes.push(format!(
-                        "{stage_name} / {} / {kind}: selected default at {:.2}× the reference time (not gated)",
+                if exemptions.excuse(&mut outcome, kind, || {
+                    format!(
+                        "{stage_name} / {} / {kind}: selected default at {:.2}× the reference time",
                         bucket.measured_on, now.ratio
-                    ));
+                    )
+                }) {
                     continue;
                 }
                 match confirm(&mut outcome, stage_name, &bucket.measured_on, kind) {
@@ -286,14 +316,12 @@ pub fn check(
                     continue;
                 }
                 let label = format!("{} / {} / {kind}", stage.name, cell.input);
-                if let Some(why) = gating_exemption(kind, current, baseline) {
-                    if exemptions_noted.insert(why.clone()) {
-                        outcome.notes.push(why);
-                    }
-                    outcome.notes.push(format!(
-                        "{label}: ratio {:.3} vs baseline {:.3} (not gated)",
+                if exemptions.excuse(&mut outcome, kind, || {
+                    format!(
+                        "{label}: ratio {:.3} vs baseline {:.3}",
                         now.ratio, base.ratio
-                    ));
+                    )
+                }) {
                     continue;
                 }
                 match confirm(&mut outcome, &stage.name, &cell.input, kind) {

@@ -23,6 +23,22 @@ fn inputs() -> Vec<BenchInput> {
     ]
 }
 
+/// The toy stage alone; `allocating_stream` makes its streaming processor allocate per call.
+fn toy_alone(allocating_stream: bool) -> Vec<Box<dyn LabStage>> {
+    vec![Box::new(Toy { allocating_stream })]
+}
+
+/// One fixture input "t": a tone of `frames` frames.
+fn one_tone(frames: usize) -> Vec<BenchInput> {
+    vec![BenchInput::new(
+        "t",
+        InputSource::Fixture,
+        None,
+        None,
+        tone(frames),
+    )]
+}
+
 fn options() -> RunOptions {
     let mut o = RunOptions::new(Mode::Quick, "cargo xtask bench --quick");
     o.samples = Some(3);
@@ -130,9 +146,7 @@ fn mini_run_writes_every_artefact_and_judges_correctly() {
 
 #[test]
 fn allocating_stream_is_caught_and_fails_the_check() {
-    let stages: Vec<Box<dyn LabStage>> = vec![Box::new(Toy {
-        allocating_stream: true,
-    })];
+    let stages = toy_alone(true);
     let report = toy_report(&stages);
     let streaming = report.stage("toy").unwrap().streaming.as_ref().unwrap();
     for c in &streaming.chunks {
@@ -155,16 +169,8 @@ fn allocating_stream_is_caught_and_fails_the_check() {
 
 #[test]
 fn thread_pools_are_recorded_and_absurd_counts_rejected() {
-    let stages: Vec<Box<dyn LabStage>> = vec![Box::new(Toy {
-        allocating_stream: false,
-    })];
-    let inputs = vec![BenchInput::new(
-        "t",
-        InputSource::Fixture,
-        None,
-        None,
-        tone(2_000),
-    )];
+    let stages = toy_alone(false);
+    let inputs = one_tone(2_000);
     for n in [1, 2, 3, 7] {
         let report = with_threads(Some(n), || {
             run_bench(&stages, &inputs, &options(), machine(2), &NoProgress)
@@ -178,16 +184,8 @@ fn thread_pools_are_recorded_and_absurd_counts_rejected() {
 
 #[test]
 fn live_remeasure_measures_the_named_cell() {
-    let stages: Vec<Box<dyn LabStage>> = vec![Box::new(Toy {
-        allocating_stream: false,
-    })];
-    let inputs = vec![BenchInput::new(
-        "t",
-        InputSource::Fixture,
-        None,
-        None,
-        tone(20_000),
-    )];
+    let stages = toy_alone(false);
+    let inputs = one_tone(20_000);
     let mut live = LiveRemeasure {
         stages: &stages,
         inputs: &inputs,

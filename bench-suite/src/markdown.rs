@@ -40,8 +40,11 @@ pub fn render(report: &Report, plots: &[String]) -> String {
         "How to read this: every implementation is first compared with the stage's sequential \
          reference; only those that pass are timed. Timing samples are interleaved round-robin \
          across the implementations of a stage and input, so speed-ups are ratios measured in the \
-         same conditions. *Spread* is IQR/median and MAD/median of the samples. *Extra memory* is \
-         the peak heap above the level before one run, and the number of allocations it made.\n"
+         same conditions. Timed runs write into their previous output, as a caller processing many \
+         tracks would; *cold* is one first run into a freshly allocated output (page faults \
+         included, a single sample). *Spread* is IQR/median and MAD/median of the samples. *Extra \
+         memory* is the peak heap above the level before one run, and the number of allocations \
+         it made.\n"
     );
     write_selection_summary(&mut md, report);
     for stage in &report.stages {
@@ -129,9 +132,9 @@ fn write_cell(md: &mut String, cell: &Cell) {
     let decision = decide(cell);
     let _ = writeln!(
         md,
-        "| implementation | accuracy | key metric | median | spread (IQR / MAD) | samples | × real time | speed-up | extra memory | default |"
+        "| implementation | accuracy | key metric | median | spread (IQR / MAD) | samples | × real time | speed-up | cold | extra memory | default |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for result in &cell.results {
         let _ = writeln!(md, "{}", row(result, decision.implementation));
     }
@@ -177,6 +180,7 @@ fn row(result: &ImplResult, selected: ImplKind) -> String {
             )
         }
     };
+    let cold = result.cold_secs.map_or("–".to_string(), format_secs);
     let memory = result.memory.map_or("–".to_string(), |m| {
         format!(
             "{} / {} allocs",
@@ -192,7 +196,7 @@ fn row(result: &ImplResult, selected: ImplKind) -> String {
         "no"
     };
     format!(
-        "| {} | {accuracy} | {} | {median} | {spread} | {samples} | {rtf} | {speedup} | {memory} | {default} |",
+        "| {} | {accuracy} | {} | {median} | {spread} | {samples} | {rtf} | {speedup} | {cold} | {memory} | {default} |",
         result.implementation,
         escape(&result.accuracy.key_metric)
     )

@@ -9,7 +9,8 @@
 //! * `trace_<stage>.svg` — the stage's time series (e.g. gain reduction) over one fixture.
 
 use auralis_core::ImplKind;
-use plotters::coord::Shift;
+use plotters::coord::ranged1d::AsRangedCoord;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -92,6 +93,100 @@ fn log_range(values: impl Iterator<Item = f64>) -> Option<std::ops::Range<f64>> 
     (hi > 0.0).then(|| (lo / 1.6)..(hi * 1.6))
 }
 
+/// A chart drawn into an SVG string, with `X` × `Y` axes.
+type SvgChart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+/// The frame every plot shares: `caption` above, fixed margins, a 45 px x label area and a
+/// `y_label_area` px one (sized for the widest y tick labels), around `x` × `y`.
+fn chart_frame<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: String,
+    y_label_area: u32,
+    x: X,
+    y: Y,
+) -> Result<SvgChart<'a, 'b, X::CoordDescType, Y::CoordDescType>, String> {
+    ChartBuilder::on(root)
+        .caption(caption, CAPTION_FONT)
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())
+}
+
+/// The tick label at `x` on an axis whose categories stand at 0, 1, 2, …: the category's
+/// name at its integer position, nothing in between (plotters asks about every tick).
+fn category_label(names: &[impl AsRef<str>], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < names.len() {
+        names[i as usize].as_ref().to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Draws a line through `points` with a legend entry: a short line drawn with `legend`.
+fn draw_line<CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, CT>,
+    points: Vec<(f64, f64)>,
+    line: ShapeStyle,
+    label: impl Into<String>,
+    legend: ShapeStyle,
+) -> Result<(), String> {
+    chart
+        .draw_series(LineSeries::new(points, line))
+        .map_err(|e| e.to_string())?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], legend));
+    Ok(())
+}
+
+/// Draws a thin horizontal line at `y` across `x`, marking a reference level.
+fn draw_level<CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, CT>,
+    x: std::ops::Range<f64>,
+    y: f64,
+    color: RGBColor,
+    label: &str,
+) -> Result<(), String> {
+    let ends = vec![(x.start, y), (x.end, y)];
+    draw_line(chart, ends, color.stroke_width(1), label, color.into())
+}
+
+/// Draws a 2 px line through `points` in `color`, marking every point with a dot of `radius`.
+fn draw_marked_line<CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, CT>,
+    points: &[(f64, f64)],
+    color: RGBColor,
+    label: impl Into<String>,
+    radius: u32,
+) -> Result<(), String> {
+    let style = color.stroke_width(2);
+    draw_line(chart, points.to_vec(), style, label, style)?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&p| Circle::new(p, radius, color.filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Draws the legend box at `position`.
+fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn time_plot(stage: &StageReport) -> Option<Result<String, String>> {
     let series: Vec<(ImplKind, Vec<(f64, f64)>)> = stage
         .implementations
@@ -113,13 +208,13 @@ fn time_plot(stage: &StageReport) -> Option<Result<String, String>> {
     let x_range = log_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)))?;
     let y_range = log_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)))?;
     Some(draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("{}: median time per run", stage.name), CAPTION_FONT)
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart_frame(
+            root,
+            format!("{}: median time per run", stage.name),
+            80,
+            x_range.log_scale(),
+            y_range.log_scale(),
+        )?;
         chart
             .configure_mesh()
             .max_light_lines(2)
@@ -132,25 +227,9 @@ fn time_plot(stage: &StageReport) -> Option<Result<String, String>> {
             .draw()
             .map_err(|e| e.to_string())?;
         for (kind, points) in &series {
-            let color = impl_color(*kind);
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(kind.name())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
-                .map_err(|e| e.to_string())?;
+            draw_marked_line(&mut chart, points, impl_color(*kind), kind.name(), 4)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }))
 }
 
@@ -182,25 +261,16 @@ fn speedup_plot(stage: &StageReport) -> Option<Result<String, String>> {
     let y_max = bars.iter().map(|b| b.2).fold(1.0f64, f64::max) * 1.35;
     let n = inputs.len();
     let width = 0.8 / kinds.len() as f64;
+    let x_range = -0.5f64..(n as f64 - 0.5);
     Some(draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{}: speed-up over the reference (same run)", stage.name),
-                CAPTION_FONT,
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
-            .map_err(|e| e.to_string())?;
-        let label = |x: &f64| -> String {
-            let i = x.round();
-            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
-                inputs[i as usize].to_string()
-            } else {
-                String::new()
-            }
-        };
+        let mut chart = chart_frame(
+            root,
+            format!("{}: speed-up over the reference (same run)", stage.name),
+            60,
+            x_range.clone(),
+            0f64..y_max,
+        )?;
+        let label = |x: &f64| category_label(&inputs, *x);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -235,21 +305,8 @@ fn speedup_plot(stage: &StageReport) -> Option<Result<String, String>> {
                 }))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                vec![(-0.5, 1.0), (n as f64 - 0.5, 1.0)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(|e| e.to_string())?
-            .label("reference (1×)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_level(&mut chart, x_range, 1.0, BLACK, "reference (1×)")?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
     }))
 }
 
@@ -292,28 +349,19 @@ fn stream_plot(stage: &StageReport) -> Option<Result<String, String>> {
             .chain(std::iter::once(100.0)),
     )?;
     let n = labels.len();
+    let x_range = -0.3f64..(n as f64 - 0.7);
     Some(draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{}: streaming call latency ({})",
-                    stage.name, streaming.input
-                ),
-                CAPTION_FONT,
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.3f64..(n as f64 - 0.7), y_range.log_scale())
-            .map_err(|e| e.to_string())?;
-        let label = |x: &f64| -> String {
-            let i = x.round();
-            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
+        let mut chart = chart_frame(
+            root,
+            format!(
+                "{}: streaming call latency ({})",
+                stage.name, streaming.input
+            ),
+            70,
+            x_range.clone(),
+            y_range.log_scale(),
+        )?;
+        let label = |x: &f64| category_label(&labels, *x);
         chart
             .configure_mesh()
             .x_labels(n + 1)
@@ -324,32 +372,10 @@ fn stream_plot(stage: &StageReport) -> Option<Result<String, String>> {
             .map_err(|e| e.to_string())?;
         for (i, (frames, points)) in curves.iter().enumerate() {
             let color = SERIES_COLORS[i % SERIES_COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(format!("{frames} frames"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(|e| e.to_string())?;
+            draw_marked_line(&mut chart, points, color, format!("{frames} frames"), 3)?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                vec![(-0.3, 100.0), (n as f64 - 0.7, 100.0)],
-                RED.stroke_width(1),
-            ))
-            .map_err(|e| e.to_string())?
-            .label("real-time budget")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_level(&mut chart, x_range, 100.0, RED, "real-time budget")?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }))
 }
 
@@ -386,16 +412,13 @@ fn trace_plot(stage: &StageReport) -> Option<Result<String, String>> {
     }
     let pad = ((y_hi - y_lo) * 0.08).max(0.5);
     Some(draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{}: {} over {}", stage.name, first.trace.name, first.input),
-                CAPTION_FONT,
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, (y_lo - pad)..(y_hi + pad))
-            .map_err(|e| e.to_string())?;
+        let mut chart = chart_frame(
+            root,
+            format!("{}: {} over {}", stage.name, first.trace.name, first.input),
+            60,
+            0f64..x_max,
+            (y_lo - pad)..(y_hi + pad),
+        )?;
         chart
             .configure_mesh()
             .x_desc("time (s)")
@@ -404,20 +427,15 @@ fn trace_plot(stage: &StageReport) -> Option<Result<String, String>> {
             .map_err(|e| e.to_string())?;
         for (i, (name, points)) in series.iter().enumerate() {
             let color = SERIES_COLORS[i % SERIES_COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(1)))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+            // Thin lines (a trace is dense), but a legend line thick enough to see the colour.
+            draw_line(
+                &mut chart,
+                points.clone(),
+                color.stroke_width(1),
+                name.as_str(),
+                color.stroke_width(2),
+            )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }))
 }

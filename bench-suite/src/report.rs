@@ -130,6 +130,11 @@ pub struct ImplResult {
     pub accuracy: AccuracyVerdict,
     /// Extra heap of one run (the first, untimed one).
     pub memory: Option<MemoryUsage>,
+    /// Wall time of that first run, which writes a freshly allocated output (first-touch
+    /// page faults included); one sample, so only indicative. The timed samples reuse the
+    /// previous output instead (see `run::time_kinds`). Absent in reports before it existed.
+    #[serde(default)]
+    pub cold_secs: Option<f64>,
     /// `None` when it was not timed (see `not_timed`).
     pub timing: Option<TimingStats>,
     /// Why it was not timed (failed accuracy, or failed while being timed).

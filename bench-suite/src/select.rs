@@ -195,18 +195,31 @@ mod tests {
     use crate::toy::{cell, report, result};
     use ImplKind::{Parallel, Reference, Vectorized};
 
+    /// A fixture cell with one result per implementation: `Some((median, IQR))` when it was
+    /// timed, `None` when it failed accuracy.
+    fn sized_cell(input: &str, frames: u64, results: &[(ImplKind, Option<(f64, f64)>)]) -> Cell {
+        let results = results.iter().map(|&(kind, timed)| result(kind, timed));
+        cell(input, frames, results.collect())
+    }
+
+    /// The 100-frame fixture cell "f" most tests decide on (see [`sized_cell`]).
+    fn cell_f(results: &[(ImplKind, Option<(f64, f64)>)]) -> Cell {
+        sized_cell("f", 100, results)
+    }
+
+    /// Cell "f" with only the reference and the vectorized variant, timed at `(median, IQR)`.
+    fn reference_vs_vectorized(reference: (f64, f64), vectorized: (f64, f64)) -> Cell {
+        cell_f(&[(Reference, Some(reference)), (Vectorized, Some(vectorized))])
+    }
+
     #[test]
     fn faster_but_failing_is_never_selected() {
         // Parallel would be 10× faster but failed accuracy; vectorized is 2× faster.
-        let c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.01))),
-                result(Vectorized, Some((0.5, 0.01))),
-                result(Parallel, None),
-            ],
-        );
+        let c = cell_f(&[
+            (Reference, Some((1.0, 0.01))),
+            (Vectorized, Some((0.5, 0.01))),
+            (Parallel, None),
+        ]);
         let d = decide(&c);
         assert_eq!(d.implementation, Vectorized);
         assert!(d.reason.contains("2.00× faster"), "{}", d.reason);
@@ -216,11 +229,7 @@ mod tests {
             d.reason
         );
 
-        let only_failing = cell(
-            "f",
-            100,
-            vec![result(Reference, Some((1.0, 0.01))), result(Parallel, None)],
-        );
+        let only_failing = cell_f(&[(Reference, Some((1.0, 0.01))), (Parallel, None)]);
         let d = decide(&only_failing);
         assert_eq!(d.implementation, Reference);
         assert!(d.reason.starts_with("reference kept"), "{}", d.reason);
@@ -229,70 +238,38 @@ mod tests {
     #[test]
     fn within_noise_keeps_the_reference() {
         // 3 % faster, but the reference's spread is 5 %: not a measurable win.
-        let c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.05))),
-                result(Vectorized, Some((0.97, 0.01))),
-            ],
-        );
+        let c = reference_vs_vectorized((1.0, 0.05), (0.97, 0.01));
         let d = decide(&c);
         assert_eq!(d.implementation, Reference);
         assert!(d.reason.contains("needed < −5.0 %"), "{}", d.reason);
         // 1 % faster with tiny spreads: the 2 % floor still applies.
-        let c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.001))),
-                result(Vectorized, Some((0.99, 0.001))),
-            ],
-        );
+        let c = reference_vs_vectorized((1.0, 0.001), (0.99, 0.001));
         assert_eq!(decide(&c).implementation, Reference);
         // A spread larger than the median itself decides nothing, and says so.
-        let mut c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.01))),
-                result(Vectorized, Some((0.4, 0.01))),
-            ],
-        );
+        let mut c = reference_vs_vectorized((1.0, 0.01), (0.4, 0.01));
         // Quartiles 0.6 and 2.0 around a median of 1: IQR 140 % of the median.
         c.results[0].timing = TimingStats::from_samples(vec![0.2, 1.0, 3.0]);
         let d = decide(&c);
         assert_eq!(d.implementation, Reference);
         assert!(d.reason.contains("undecidable"), "{}", d.reason);
         // 6 % faster against 5 % noise: selected.
-        let c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.05))),
-                result(Vectorized, Some((0.94, 0.01))),
-            ],
-        );
+        let c = reference_vs_vectorized((1.0, 0.05), (0.94, 0.01));
         assert_eq!(decide(&c).implementation, Vectorized);
     }
 
     #[test]
     fn fastest_qualifying_wins() {
-        let c = cell(
-            "f",
-            100,
-            vec![
-                result(Reference, Some((1.0, 0.01))),
-                result(Vectorized, Some((0.5, 0.01))),
-                result(Parallel, Some((0.3, 0.01))),
-            ],
-        );
+        let c = cell_f(&[
+            (Reference, Some((1.0, 0.01))),
+            (Vectorized, Some((0.5, 0.01))),
+            (Parallel, Some((0.3, 0.01))),
+        ]);
         assert_eq!(decide(&c).implementation, Parallel);
     }
 
     #[test]
     fn reference_error_keeps_reference() {
-        let mut c = cell("f", 100, vec![]);
+        let mut c = cell_f(&[]);
         c.error = Some("the reference failed: boom".into());
         let d = decide(&c);
         assert_eq!(d.implementation, Reference);
@@ -314,21 +291,21 @@ mod tests {
     #[test]
     fn selection_uses_fixtures_only_sorted_by_size() {
         let fast = |input: &str, frames| {
-            cell(
+            sized_cell(
                 input,
                 frames,
-                vec![
-                    result(Reference, Some((1.0, 0.01))),
-                    result(Parallel, Some((0.5, 0.01))),
+                &[
+                    (Reference, Some((1.0, 0.01))),
+                    (Parallel, Some((0.5, 0.01))),
                 ],
             )
         };
-        let small = cell(
+        let small = sized_cell(
             "small",
             100,
-            vec![
-                result(Reference, Some((1.0, 0.01))),
-                result(Parallel, Some((1.5, 0.01))),
+            &[
+                (Reference, Some((1.0, 0.01))),
+                (Parallel, Some((1.5, 0.01))),
             ],
         );
         let mut user = fast("user", 50);

@@ -172,6 +172,7 @@ pub fn result(kind: ImplKind, timed: Option<(f64, f64)>) -> ImplResult {
         implementation: kind,
         accuracy,
         memory: None,
+        cold_secs: None,
         not_timed: timing.is_none().then(|| "failed accuracy".to_string()),
         timing,
         real_time_factor: None,

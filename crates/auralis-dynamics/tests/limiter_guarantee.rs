@@ -35,12 +35,12 @@ fn signal(shape: &Shape, frames: usize, channels: usize, seed: u64) -> Vec<Vec<f
                 let mut x = vec![0.0; frames];
                 for _ in 0..count {
                     let i = rng.index(frames);
-                    x[i] = amplitude
-                        * if rng.next_signed_f32() < 0.0 {
-                            -1.0
-                        } else {
-                            1.0
-                        };
+                    let sign = if rng.next_signed_f32() < 0.0 {
+                        -1.0
+                    } else {
+                        1.0
+                    };
+                    x[i] = amplitude * sign;
                 }
                 x
             }

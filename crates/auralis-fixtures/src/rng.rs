@@ -38,6 +38,13 @@ impl SplitMix64 {
         2.0 * self.next_f64() - 1.0
     }
 
+    /// Uniform in `[-1, 1)` as an `f32`, from the top 24 bits: every value is a multiple of
+    /// 2⁻²³ and exactly representable, so (unlike `next_signed() as f32`) it never rounds up
+    /// to 1.0, which matters to test signals that must stay below full scale.
+    pub fn next_signed_f32(&mut self) -> f32 {
+        ((self.next_u64() >> 40) as f64 / (1u64 << 23) as f64 - 1.0) as f32
+    }
+
     /// Uniform in `[lo, hi)`.
     pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.next_f64()
@@ -74,6 +81,17 @@ mod tests {
         assert_eq!(rng.next_u64(), 6_457_827_717_110_365_317);
         assert_eq!(rng.next_u64(), 3_203_168_211_198_807_973);
         assert_eq!(rng.next_u64(), 9_817_491_932_198_370_423);
+    }
+
+    #[test]
+    fn f32_samples_stay_below_full_scale_on_a_24_bit_grid() {
+        let mut rng = SplitMix64::new(7);
+        let step = 1.0 / (1u32 << 23) as f32;
+        for _ in 0..100_000 {
+            let x = rng.next_signed_f32();
+            assert!((-1.0..1.0).contains(&x), "{x}");
+            assert_eq!((x / step).fract(), 0.0, "{x}");
+        }
     }
 
     #[test]
