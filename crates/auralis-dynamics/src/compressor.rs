@@ -65,6 +65,7 @@ impl<K: Kernel> CompressorStage<K> {
     /// Processes `n ≤ CHUNK` frames: writes the delayed, gain-applied audio to `out` and the
     /// applied gain in dB to `gain_db`. Returns how many frames in `count` (chunk positions)
     /// have a detector level above the threshold.
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     pub fn process(
         &mut self,
         input: &impl FrameSource,
@@ -120,7 +121,7 @@ impl<K: Kernel> CompressorStage<K> {
 }
 
 /// `out = x·gain`, kept finite (makeup on a near-`f32::MAX` input could overflow).
-#[inline]
+#[inline(always)]
 fn apply(x: &[f32], gain: &[f32], out: &mut [f32]) {
     for ((o, &x), &g) in out.iter_mut().zip(x).zip(gain) {
         *o = (x * g).clamp(f32::MIN, f32::MAX);

@@ -151,6 +151,7 @@ impl<K: Kernel> Engine<K> {
     /// Processes `n ≤ CHUNK` frames. Returns how many of the *input* frames at chunk
     /// positions `count` are over the threshold (the compressor's, or without one the
     /// limiter's ceiling).
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     pub fn process_chunk(
         &mut self,
         input: &impl FrameSource,
@@ -189,21 +190,78 @@ impl<K: Kernel> Engine<K> {
     }
 }
 
+impl<K: Kernel> Engine<K> {
+    /// [`Engine::process_chunk`] compiled inside the kernel's [`Kernel::dispatch`], for
+    /// callers that drive the engine chunk by chunk (the stream).
+    pub fn process_chunk_dispatched(
+        &mut self,
+        input: &impl FrameSource,
+        n: usize,
+        out: &mut impl FrameSink,
+        gain_db: &mut [f32],
+    ) -> u64 {
+        K::dispatch(ProcessChunk {
+            engine: self,
+            input,
+            n,
+            out,
+            gain_db,
+        })
+    }
+}
+
+/// [`Engine::process_chunk_dispatched`]'s arguments as a pulp operation (see [`RunRange`]).
+struct ProcessChunk<'e, 'i, 'o, 'g, K: Kernel, I, O> {
+    engine: &'e mut Engine<K>,
+    input: &'i I,
+    n: usize,
+    out: &'o mut O,
+    gain_db: &'g mut [f32],
+}
+
+impl<K: Kernel, I: FrameSource, O: FrameSink> pulp::WithSimd
+    for ProcessChunk<'_, '_, '_, '_, K, I, O>
+{
+    type Output = u64;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> u64 {
+        self.engine
+            .process_chunk(self.input, self.n, self.out, self.gain_db, 0..0)
+    }
+}
+
 /// What [`run_range`] gathers while the data is in cache, for [`crate::GainStats`].
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RangeSummary {
     /// Frames over the threshold.
     pub over: u64,
+    /// True if every output sample written in the range is finite (checked per chunk while
+    /// it is in cache, so the whole-file output needs no second pass).
+    pub finite: bool,
     /// Largest reduction `makeup − gain` (dB).
     pub max_reduction: f64,
     /// Sum of reductions (dB), for the mean.
     pub sum_reduction: f64,
 }
 
+/// The summary of an empty range (the identity of [`RangeSummary::then`]).
+impl Default for RangeSummary {
+    fn default() -> Self {
+        RangeSummary {
+            finite: true,
+            over: 0,
+            max_reduction: 0.0,
+            sum_reduction: 0.0,
+        }
+    }
+}
+
 impl RangeSummary {
     /// Folds in the next range (in order, so the result does not depend on threads).
     pub fn then(self, next: RangeSummary) -> RangeSummary {
         RangeSummary {
+            finite: self.finite && next.finite,
             over: self.over + next.over,
             max_reduction: self.max_reduction.max(next.max_reduction),
             sum_reduction: self.sum_reduction + next.sum_reduction,
@@ -212,6 +270,7 @@ impl RangeSummary {
 
     /// Adds a chunk's reductions. Eight independent partial sums (by position in the chunk)
     /// keep this off the floating-point add latency chain and let it vectorize.
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     fn add_gains(&mut self, gain_db: &[f32], makeup: f64) {
         let mut max = [0.0f64; 8];
         let mut sum = [0.0f64; 8];
@@ -240,6 +299,58 @@ impl RangeSummary {
 /// `feed_start` the engine starts from silence and has `out_start − feed_start` frames to
 /// forget that (the parallel implementation's warm-up).
 pub(crate) fn run_range<K: Kernel>(
+    engine: &mut Engine<K>,
+    audio: &AudioBuffer,
+    feed_start: usize,
+    out_start: usize,
+    out: &mut [&mut [f32]],
+    gain_db: &mut [f32],
+    makeup_db: f32,
+) -> RangeSummary {
+    K::dispatch(RunRange {
+        engine,
+        audio,
+        feed_start,
+        out_start,
+        out,
+        gain_db,
+        makeup_db,
+    })
+}
+
+/// [`run_range`]'s arguments as a pulp operation: a struct rather than a closure because
+/// `with_simd` is `#[inline(always)]`, so the body really is compiled inside the dispatched
+/// instruction set (a closure this large is not inlined, and would run as SSE2 code).
+struct RunRange<'e, 'a, 'o, 's, K: Kernel> {
+    engine: &'e mut Engine<K>,
+    audio: &'a AudioBuffer,
+    feed_start: usize,
+    out_start: usize,
+    out: &'o mut [&'s mut [f32]],
+    gain_db: &'o mut [f32],
+    makeup_db: f32,
+}
+
+impl<K: Kernel> pulp::WithSimd for RunRange<'_, '_, '_, '_, K> {
+    type Output = RangeSummary;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> RangeSummary {
+        run_range_dispatched(
+            self.engine,
+            self.audio,
+            self.feed_start,
+            self.out_start,
+            self.out,
+            self.gain_db,
+            self.makeup_db,
+        )
+    }
+}
+
+/// [`run_range`]'s body, compiled inside the kernel's [`Kernel::dispatch`].
+#[inline(always)]
+fn run_range_dispatched<K: Kernel>(
     engine: &mut Engine<K>,
     audio: &AudioBuffer,
     feed_start: usize,
@@ -306,6 +417,9 @@ pub(crate) fn run_range<K: Kernel>(
                 engine.process_chunk(&Silence(&zeros), n, &mut sink, gains, count)
             };
             summary.add_gains(gains, f64::from(makeup_db));
+            summary.finite &= out
+                .iter()
+                .all(|c| auralis_core::first_non_finite(&c[at..at + n]).is_none());
         }
         s += n;
     }

@@ -49,4 +49,14 @@ pub(crate) trait Kernel: Send + Sync + 'static {
 
     /// `20·log10(gain)` for a gain in `(0, 1]`; exactly 0 for a gain of 1.
     fn gain_to_db(gain: f64) -> f64;
+
+    /// Runs `op` — the whole chunk loop — compiled for this kernel's instruction set. The
+    /// vectorized kernel dispatches to the best one the CPU has (pulp: AVX2+FMA, …), so the
+    /// shared per-frame code (peak detection, gain application, the limiter's window and
+    /// filters, which the engine marks `#[inline(always)]`) is compiled 8 wide instead of
+    /// for the SSE2 baseline: measured on the lab machine, the vectorized 180 s run went from
+    /// ≈ 73 to ≈ 44 ms. The reference runs it as compiled (the scalar `pulp::Scalar`). The
+    /// instruction set does not change any result (no fast-math, no FMA contraction); the
+    /// bit-identity tests between stream and whole file and the accuracy gate confirm it.
+    fn dispatch<Op: pulp::WithSimd>(op: Op) -> Op::Output;
 }

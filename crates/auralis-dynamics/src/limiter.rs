@@ -295,6 +295,7 @@ impl LimiterStage {
     }
 
     /// Where the upstream stage writes the next `n` frames and their gain in dB.
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     pub fn inputs(&mut self, n: usize) -> (HistorySink<'_>, &mut [f64]) {
         let at = self.latency;
         (
@@ -308,6 +309,7 @@ impl LimiterStage {
     }
 
     /// Loads `n` frames straight from a source (no stage upstream, gain 0 dB).
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     pub fn load(&mut self, input: &impl FrameSource, n: usize) {
         let at = self.latency;
         for c in 0..self.channels {
@@ -320,6 +322,7 @@ impl LimiterStage {
     /// Limits the `n` frames loaded by [`Self::inputs`]/[`Self::load`]: writes the frames
     /// `latency` earlier to `out` and their total gain (dB) to `gain_db`. Returns how many
     /// loaded frames at chunk positions `count` have a sample peak above the user's ceiling.
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     pub fn process<K: Kernel>(
         &mut self,
         n: usize,
@@ -368,6 +371,7 @@ impl LimiterStage {
         over
     }
 
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     fn apply<K: Kernel>(&self, n: usize, out: &mut impl FrameSink, gain_db: &mut [f32]) {
         for c in 0..self.channels {
             let src = &self.history[c * self.stride..c * self.stride + n];
@@ -392,6 +396,7 @@ impl LimiterStage {
 
     /// Plans the chunk's gains; returns true if they are all exactly 1 (nothing to limit and
     /// the plan at rest), in which case `gains` is not written.
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     fn plan_sample_peak(&mut self, n: usize) -> bool {
         let lat = self.latency;
         if self.plan.is_at_rest() && f64::from(loudest(&self.peaks[lat..lat + n])) <= self.ceiling {
@@ -411,6 +416,7 @@ impl LimiterStage {
         false
     }
 
+    #[inline(always)] // compiled inside `Kernel::dispatch`
     fn plan_true_peak(&mut self, n: usize) {
         let lat = self.latency;
         let Some(tp) = self.true_peak.as_mut() else {
@@ -456,6 +462,7 @@ impl LimiterStage {
 }
 
 /// Largest value of a slice of non-negative peaks (8 independent maxima, so it vectorizes).
+#[inline(always)] // compiled inside `Kernel::dispatch`
 fn loudest(peaks: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];
     let mut chunks = peaks.chunks_exact(8);

@@ -129,31 +129,19 @@ pub(crate) fn process_blocks(
             let outs: Vec<&mut [f32]> = per_channel.iter_mut().filter_map(Iterator::next).collect();
             jobs.push((b * block, outs, gains));
         }
-        let results = jobs
-            .into_par_iter()
+        jobs.into_par_iter()
             .map(|(start, mut outs, gains)| {
                 let mut engine = prototype.clone();
                 // Start on a chunk boundary, so the true-peak guard's segments line up with
                 // the sequential run's.
                 let feed = start.saturating_sub(warmup) / CHUNK * CHUNK;
-                let summary = run_range(&mut engine, audio, feed, start, &mut outs, gains, makeup);
-                // Each block proves its own output finite while it is still cached, so the
-                // output buffer needs no sequential pass over all of it afterwards.
-                let finite = outs
-                    .iter()
-                    .all(|o| auralis_core::first_non_finite(o).is_none());
-                (summary, finite)
+                run_range(&mut engine, audio, feed, start, &mut outs, gains, makeup)
             })
-            .collect::<Vec<(RangeSummary, bool)>>();
-        let all_finite = results.iter().all(|&(_, finite)| finite);
-        let summary = results
+            .collect::<Vec<RangeSummary>>()
             .into_iter()
-            .map(|(summary, _)| summary)
-            .fold(RangeSummary::default(), RangeSummary::then);
-        (summary, all_finite)
+            .fold(RangeSummary::default(), RangeSummary::then)
     };
-    let (summary, all_finite) = summary;
-    crate::stats::finish(audio, channels, gain_db, summary, all_finite)
+    crate::stats::finish(audio, channels, gain_db, summary)
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ pub(crate) struct Exact;
 impl Kernel for Exact {
     type FollowerState = ();
 
+    fn dispatch<Op: pulp::WithSimd>(op: Op) -> Op::Output {
+        op.with_simd(pulp::Scalar::new())
+    }
+
     fn compressor_gains(
         curve: &StaticCurve,
         follower: &mut EnvelopeFollower,
@@ -72,5 +76,5 @@ pub(crate) fn whole_file<K: Kernel>(
         let makeup = crate::stats::makeup_db(settings);
         run_range(engine, audio, 0, 0, &mut out, &mut gain_db, makeup)
     };
-    crate::stats::finish(audio, channels, gain_db, summary, false)
+    crate::stats::finish(audio, channels, gain_db, summary)
 }

@@ -71,6 +71,10 @@ impl Kernel for Fast {
         });
     }
 
+    fn dispatch<Op: pulp::WithSimd>(op: Op) -> Op::Output {
+        pulp::Arch::new().dispatch(op)
+    }
+
     fn gain_to_db(gain: f64) -> f64 {
         if gain >= 1.0 {
             0.0

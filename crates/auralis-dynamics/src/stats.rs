@@ -38,14 +38,14 @@ impl Storage {
 }
 
 /// Packs processed channels, the gain trajectory and the statistics gathered on the way
-/// ([`RangeSummary`]) into the output. `checked_finite`: the caller has already proved every
-/// output sample finite (block by block, in parallel); otherwise they are checked here.
+/// ([`RangeSummary`]) into the output. The engine driver checked every output chunk for
+/// non-finite samples while it was in cache; only if it found one is the full check run
+/// here, to name the channel and sample in the error.
 pub(crate) fn finish(
     input: &AudioBuffer,
     channels: Vec<Vec<f32>>,
     gain_db: Vec<f32>,
     summary: RangeSummary,
-    checked_finite: bool,
 ) -> Result<DynamicsOutput> {
     let rate = f64::from(input.sample_rate());
     let stats = GainStats {
@@ -54,7 +54,7 @@ pub(crate) fn finish(
         time_over_threshold_secs: summary.over as f64 / rate,
     };
     Ok(DynamicsOutput {
-        audio: if checked_finite {
+        audio: if summary.finite {
             AudioBuffer::from_checked_finite(channels, input.sample_rate())?
         } else {
             AudioBuffer::new(channels, input.sample_rate())?
@@ -90,13 +90,13 @@ mod tests {
             over: 2,
             max_reduction: 3.0,
             sum_reduction: 4.0,
+            ..RangeSummary::default()
         };
         let out = finish(
             &input,
             vec![vec![0.0; 4]],
             vec![0.0, -1.0, -3.0, 0.0],
             summary,
-            false,
         )
         .unwrap();
         assert_eq!(out.stats.max_reduction_db, 3.0);

@@ -126,8 +126,8 @@ impl DynamicsStream {
             };
             let gains = &mut self.gain[..n];
             match &mut self.engine {
-                Engines::Reference(e) => e.process_chunk(&src, n, &mut dst, gains, 0..0),
-                Engines::Vectorized(e) => e.process_chunk(&src, n, &mut dst, gains, 0..0),
+                Engines::Reference(e) => e.process_chunk_dispatched(&src, n, &mut dst, gains),
+                Engines::Vectorized(e) => e.process_chunk_dispatched(&src, n, &mut dst, gains),
             };
             interleave(&self.output, c, &mut output[done * c..(done + n) * c]);
             if let Some(g) = gain_db.as_deref_mut() {
