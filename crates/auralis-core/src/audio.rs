@@ -221,13 +221,15 @@ pub fn check_finite(samples: &[f32]) -> Result<(), AudioError> {
 
 /// Index of the first NaN or infinite sample, if any.
 ///
-/// Scans blocks with a branch-free maximum over the exponent bits (NaN and ±∞ are exactly the
-/// values whose exponent bits are all ones), which the compiler vectorizes; only a block that
-/// contains a non-finite value is searched element by element. About 8× faster than a
-/// `position(|s| !s.is_finite())` scan, whose early exit keeps it scalar, so validating a
-/// 180 s stereo buffer costs ~1 ms of memory bandwidth instead of ~6 ms.
+/// Scans blocks branch-free: NaN and ±∞ are exactly the values whose exponent bits are all
+/// ones, and adding one exponent step to the exponent bits carries into bit 31 only then, so
+/// OR-ing `(bits & EXP) + STEP` over a block flags it with integer AND, ADD and OR — which
+/// the compiler vectorizes even for the SSE2 baseline. Only a flagged block is searched
+/// element by element. Several times faster than a `position(|s| !s.is_finite())` scan, whose
+/// early exit keeps it scalar.
 pub fn first_non_finite(samples: &[f32]) -> Option<usize> {
     const EXPONENT: u32 = 0x7f80_0000;
+    const STEP: u32 = 0x0080_0000;
     const BLOCK: usize = 1024;
     samples
         .chunks(BLOCK)
@@ -235,8 +237,9 @@ pub fn first_non_finite(samples: &[f32]) -> Option<usize> {
         .find(|(_, block)| {
             block
                 .iter()
-                .fold(0u32, |m, s| m.max(s.to_bits() & EXPONENT))
-                == EXPONENT
+                .fold(0u32, |flags, s| flags | ((s.to_bits() & EXPONENT) + STEP))
+                & 0x8000_0000
+                != 0
         })
         .and_then(|(b, block)| {
             let offset = block.iter().position(|s| !s.is_finite())?;
