@@ -334,94 +334,82 @@ struct RunRange<'e, 'a, 'o, 's, K: Kernel> {
 impl<K: Kernel> pulp::WithSimd for RunRange<'_, '_, '_, '_, K> {
     type Output = RangeSummary;
 
+    /// [`run_range`]'s body, compiled inside the kernel's [`Kernel::dispatch`].
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> RangeSummary {
-        run_range_dispatched(
-            self.engine,
-            self.audio,
-            self.feed_start,
-            self.out_start,
-            self.out,
-            self.gain_db,
-            self.makeup_db,
-        )
-    }
-}
+        let RunRange {
+            engine,
+            audio,
+            feed_start,
+            out_start,
+            out,
+            gain_db,
+            makeup_db,
+        } = self;
+        let total = audio.len();
+        let out_end = out_start + gain_db.len();
+        debug_assert!(feed_start <= out_start && out_end <= total);
+        let latency = engine.latency();
+        let channels = engine.channels();
+        // Stream time s carries input frame feed_start + s and outputs frame feed_start + s − latency.
+        let first_output = out_start + latency - feed_start;
+        let end = out_end + latency - feed_start;
+        let input_end = total - feed_start;
 
-/// [`run_range`]'s body, compiled inside the kernel's [`Kernel::dispatch`].
-#[inline(always)]
-fn run_range_dispatched<K: Kernel>(
-    engine: &mut Engine<K>,
-    audio: &AudioBuffer,
-    feed_start: usize,
-    out_start: usize,
-    out: &mut [&mut [f32]],
-    gain_db: &mut [f32],
-    makeup_db: f32,
-) -> RangeSummary {
-    let total = audio.len();
-    let out_end = out_start + gain_db.len();
-    debug_assert!(feed_start <= out_start && out_end <= total);
-    let latency = engine.latency();
-    let channels = engine.channels();
-    // Stream time s carries input frame feed_start + s and outputs frame feed_start + s − latency.
-    let first_output = out_start + latency - feed_start;
-    let end = out_end + latency - feed_start;
-    let input_end = total - feed_start;
-
-    let zeros = vec![0.0f32; CHUNK];
-    let mut discard = vec![0.0f32; channels * CHUNK];
-    let mut discard_gain = vec![0.0f32; CHUNK];
-    let mut summary = RangeSummary::default();
-    let mut s = 0;
-    while s < end {
-        let mut n = CHUNK.min(end - s);
-        if s < first_output {
-            n = n.min(first_output - s);
-        }
-        if s < input_end {
-            n = n.min(input_end - s);
-        }
-        let frame = feed_start + s;
-        let count =
-            out_start.saturating_sub(frame).min(n)..out_end.min(total).saturating_sub(frame).min(n);
-        let count = count.start..count.end.max(count.start);
-        if s < first_output {
-            let mut sink = PlanarMut {
-                data: &mut discard,
-                stride: CHUNK,
-            };
-            summary.over += if s < input_end {
-                let src = BufferAt {
-                    channels: audio.channels(),
-                    start: frame,
+        let zeros = vec![0.0f32; CHUNK];
+        let mut discard = vec![0.0f32; channels * CHUNK];
+        let mut discard_gain = vec![0.0f32; CHUNK];
+        let mut summary = RangeSummary::default();
+        let mut s = 0;
+        while s < end {
+            let mut n = CHUNK.min(end - s);
+            if s < first_output {
+                n = n.min(first_output - s);
+            }
+            if s < input_end {
+                n = n.min(input_end - s);
+            }
+            let frame = feed_start + s;
+            let count = out_start.saturating_sub(frame).min(n)
+                ..out_end.min(total).saturating_sub(frame).min(n);
+            let count = count.start..count.end.max(count.start);
+            if s < first_output {
+                let mut sink = PlanarMut {
+                    data: &mut discard,
+                    stride: CHUNK,
                 };
-                engine.process_chunk(&src, n, &mut sink, &mut discard_gain, count)
-            } else {
-                engine.process_chunk(&Silence(&zeros), n, &mut sink, &mut discard_gain, count)
-            };
-        } else {
-            let at = s - first_output;
-            let mut sink = SlicesAt {
-                channels: out,
-                start: at,
-            };
-            let gains = &mut gain_db[at..at + n];
-            summary.over += if s < input_end {
-                let src = BufferAt {
-                    channels: audio.channels(),
-                    start: frame,
+                summary.over += if s < input_end {
+                    let src = BufferAt {
+                        channels: audio.channels(),
+                        start: frame,
+                    };
+                    engine.process_chunk(&src, n, &mut sink, &mut discard_gain, count)
+                } else {
+                    engine.process_chunk(&Silence(&zeros), n, &mut sink, &mut discard_gain, count)
                 };
-                engine.process_chunk(&src, n, &mut sink, gains, count)
             } else {
-                engine.process_chunk(&Silence(&zeros), n, &mut sink, gains, count)
-            };
-            summary.add_gains(gains, f64::from(makeup_db));
-            summary.finite &= out
-                .iter()
-                .all(|c| auralis_core::first_non_finite(&c[at..at + n]).is_none());
+                let at = s - first_output;
+                let mut sink = SlicesAt {
+                    channels: out,
+                    start: at,
+                };
+                let gains = &mut gain_db[at..at + n];
+                summary.over += if s < input_end {
+                    let src = BufferAt {
+                        channels: audio.channels(),
+                        start: frame,
+                    };
+                    engine.process_chunk(&src, n, &mut sink, gains, count)
+                } else {
+                    engine.process_chunk(&Silence(&zeros), n, &mut sink, gains, count)
+                };
+                summary.add_gains(gains, f64::from(makeup_db));
+                summary.finite &= out
+                    .iter()
+                    .all(|c| auralis_core::first_non_finite(&c[at..at + n]).is_none());
+            }
+            s += n;
         }
-        s += n;
+        summary
     }
-    summary
 }
