@@ -274,6 +274,20 @@ fn write_machine(md: &mut String, report: &Report) {
             format!("{} (pulp dispatches to {})", m.simd, m.pulp_arch),
         ),
         ("rayon threads", report.run.rayon_threads.to_string()),
+        (
+            "timing noise",
+            report.run.jitter.map_or("not measured".to_string(), |j| {
+                format!(
+                    "fixed work timed {}×: p50 {}, p99 {}, p99.9 {}, max {} — the floor under \
+                     the streaming tails",
+                    j.calls,
+                    format_secs(j.p50_ns as f64 * 1e-9),
+                    format_secs(j.p99_ns as f64 * 1e-9),
+                    format_secs(j.p999_ns as f64 * 1e-9),
+                    format_secs(j.max_ns as f64 * 1e-9)
+                )
+            }),
+        ),
         ("rustc", m.rustc.clone()),
         ("build", m.build.clone()),
         (

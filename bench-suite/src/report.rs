@@ -37,6 +37,17 @@ pub struct Report {
     pub selection: Selection,
 }
 
+/// Percentiles of the wall time of identical, fixed work timed many times on one thread:
+/// any spread is the machine's (preemption, interrupts, neighbours), not the code's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct JitterProbe {
+    pub calls: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub p999_ns: u64,
+    pub max_ns: u64,
+}
+
 /// How the run was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
@@ -55,6 +66,10 @@ pub struct RunInfo {
     pub chunk_sizes: Vec<usize>,
     /// Wall-clock duration of the whole run, seconds.
     pub wall_secs: f64,
+    /// The machine's own timing noise, measured on fixed work (see
+    /// `streaming::measure_jitter`); absent in reports before it existed.
+    #[serde(default)]
+    pub jitter: Option<JitterProbe>,
     /// Anything a reader must know to trust the numbers (e.g. a debug build).
     pub warnings: Vec<String>,
 }

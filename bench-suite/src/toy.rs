@@ -216,6 +216,7 @@ pub fn report(stage: &str, cells: Vec<Cell>, cores: usize) -> Report {
         generator: "test".into(),
         machine: machine(cores),
         run: RunInfo {
+            jitter: None,
             mode: Mode::Full,
             command: "cargo xtask bench".into(),
             rayon_threads: cores,
