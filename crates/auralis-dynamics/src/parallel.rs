@@ -41,8 +41,11 @@ pub(crate) const WARMUP_TARGET_DB: f64 = 1e-6;
 const LIMITER_WARMUP_DEPTH_DB: f64 = 60.0;
 /// Blocks are at least this many warm-ups long (keeps the warm-up overhead ≤ 25 %).
 const MIN_BLOCK_WARMUPS: usize = 4;
-/// More blocks than this buy no balance on the machines we measure and cost warm-ups.
-const MAX_BLOCKS: usize = 8;
+/// At most this many blocks: each block after the first costs a warm-up, and 4 blocks
+/// balance 1, 2 and 4 cores exactly. Measured on the 2-core lab machine
+/// (`profile_stage dynamics parallel`, 180 s, alternating builds): 4 blocks 24.7–29.8 ms
+/// median against 30.2–30.8 ms for 8.
+const MAX_BLOCKS: usize = 4;
 
 /// Frames of `ln(target)/ln(c)`, or `None` if the follower (practically) never forgets.
 fn forgetting_frames(target_ratio: f64, coefficient: f64) -> Option<usize> {
