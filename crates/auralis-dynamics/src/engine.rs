@@ -188,9 +188,7 @@ impl<K: Kernel> Engine<K> {
             }
         }
     }
-}
 
-impl<K: Kernel> Engine<K> {
     /// [`Engine::process_chunk`] compiled inside the kernel's [`Kernel::dispatch`], for
     /// callers that drive the engine chunk by chunk (the stream).
     pub fn process_chunk_dispatched(

@@ -146,9 +146,7 @@ impl PackedFilter {
             }
         }
     }
-}
 
-impl PackedFilter {
     /// Filters the frame pair whose input span (`N + H` samples) is `span` and overlap-adds
     /// it into `out`, the pair's `N + H` output samples — the fused path of
     /// [`PackedFilter::filter_frames`], for the streaming processor. As there, the last hop
