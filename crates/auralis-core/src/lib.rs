@@ -11,6 +11,8 @@
 //! * [`StreamProcessor`] — chunk-by-chunk processing for real-time stages.
 //! * [`metrics`] — MSE, correlation, max error, SNR and relative RMS error, and the
 //!   [`Accuracy`] verdict every implementation must pass before its speed counts.
+//! * [`memory`] — prefetch and streaming stores for stages that stream a whole file
+//!   through a small working set.
 //! * [`selection`] — the schema of `reports/selection.json`, shared by the lab that writes it
 //!   and the facade crate that obeys it.
 //!
@@ -19,6 +21,7 @@
 
 pub mod audio;
 pub mod error;
+pub mod memory;
 pub mod metrics;
 pub mod selection;
 pub mod stage;

@@ -10,6 +10,7 @@ use crate::curve::StaticCurve;
 use crate::engine::{FrameSink, FrameSource, CHUNK};
 use crate::envelope::{time_coefficient, EnvelopeFollower};
 use crate::kernel::{Kernel, KernelScratch};
+use crate::overlap::Background;
 use crate::settings::{ms_to_frames, CompressorSettings};
 
 #[derive(Clone, Debug)]
@@ -73,6 +74,7 @@ impl<K: Kernel> CompressorStage<K> {
         out: &mut impl FrameSink,
         gain_db: &mut [f64],
         count: Range<usize>,
+        background: &mut impl Background,
     ) -> u64 {
         let peaks = &mut self.peaks[..n];
         peaks.fill(0.0);
@@ -94,6 +96,7 @@ impl<K: Kernel> CompressorStage<K> {
             &mut self.scratch,
             &mut gain_db[..n],
             &mut self.gain_linear[..n],
+            background,
         );
 
         self.frames += n as u64;

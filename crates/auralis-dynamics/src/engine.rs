@@ -15,11 +15,13 @@
 use std::marker::PhantomData;
 use std::ops::Range;
 
+use auralis_core::memory::StreamingStores;
 use auralis_core::{AudioBuffer, Result};
 
 use crate::compressor::CompressorStage;
 use crate::kernel::Kernel;
 use crate::limiter::LimiterStage;
+use crate::overlap::{Background, PrefetchNext};
 use crate::settings::DynamicsSettings;
 
 /// Frames per internal chunk: every per-chunk buffer is this long (tens of kB, cache-resident).
@@ -76,18 +78,6 @@ pub(crate) struct PlanarMut<'a> {
 impl FrameSink for PlanarMut<'_> {
     fn channel_mut(&mut self, c: usize) -> &mut [f32] {
         &mut self.data[c * self.stride..(c + 1) * self.stride]
-    }
-}
-
-/// A range of separately allocated output channels.
-pub(crate) struct SlicesAt<'a, 'b> {
-    pub channels: &'a mut [&'b mut [f32]],
-    pub start: usize,
-}
-
-impl FrameSink for SlicesAt<'_, '_> {
-    fn channel_mut(&mut self, c: usize) -> &mut [f32] {
-        &mut self.channels[c][self.start..]
     }
 }
 
@@ -159,17 +149,18 @@ impl<K: Kernel> Engine<K> {
         out: &mut impl FrameSink,
         gain_db: &mut [f32],
         count: Range<usize>,
+        background: &mut impl Background,
     ) -> u64 {
         debug_assert!(n <= CHUNK);
         match (&mut self.compressor, &mut self.limiter) {
             (Some(comp), Some(lim)) => {
                 let (mut sink, gain_in) = lim.inputs(n);
-                let over = comp.process(input, n, &mut sink, gain_in, count);
+                let over = comp.process(input, n, &mut sink, gain_in, count, background);
                 lim.process::<K>(n, out, gain_db, 0..0);
                 over
             }
             (Some(comp), None) => {
-                let over = comp.process(input, n, out, &mut self.gain_db[..n], count);
+                let over = comp.process(input, n, out, &mut self.gain_db[..n], count, background);
                 for (o, &g) in gain_db[..n].iter_mut().zip(&self.gain_db[..n]) {
                     *o = g as f32;
                 }
@@ -225,7 +216,7 @@ impl<K: Kernel, I: FrameSource, O: FrameSink> pulp::WithSimd
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> u64 {
         self.engine
-            .process_chunk(self.input, self.n, self.out, self.gain_db, 0..0)
+            .process_chunk(self.input, self.n, self.out, self.gain_db, 0..0, &mut ())
     }
 }
 
@@ -355,8 +346,12 @@ impl<K: Kernel> pulp::WithSimd for RunRange<'_, '_, '_, '_, K> {
         let input_end = total - feed_start;
 
         let zeros = vec![0.0f32; CHUNK];
-        let mut discard = vec![0.0f32; channels * CHUNK];
-        let mut discard_gain = vec![0.0f32; CHUNK];
+        // Each chunk is processed into a cache-resident scratch, checked and summarized
+        // there, and then written out with streaming stores (`auralis_core::memory`): the
+        // output is not read again before it leaves the cache.
+        let mut scratch = vec![0.0f32; channels * CHUNK];
+        let mut scratch_gain = vec![0.0f32; CHUNK];
+        let mut stores = StreamingStores::new();
         let mut summary = RangeSummary::default();
         let mut s = 0;
         while s < end {
@@ -371,43 +366,41 @@ impl<K: Kernel> pulp::WithSimd for RunRange<'_, '_, '_, '_, K> {
             let count = out_start.saturating_sub(frame).min(n)
                 ..out_end.min(total).saturating_sub(frame).min(n);
             let count = count.start..count.end.max(count.start);
-            if s < first_output {
-                let mut sink = PlanarMut {
-                    data: &mut discard,
-                    stride: CHUNK,
+            let next = (frame + n).min(total);
+            let mut prefetch = PrefetchNext {
+                inputs: audio.channels(),
+                next: next..(next + CHUNK).min(total),
+                loaded: 0,
+            };
+            let mut sink = PlanarMut {
+                data: &mut scratch,
+                stride: CHUNK,
+            };
+            let gains = &mut scratch_gain[..n];
+            summary.over += if s < input_end {
+                let src = BufferAt {
+                    channels: audio.channels(),
+                    start: frame,
                 };
-                summary.over += if s < input_end {
-                    let src = BufferAt {
-                        channels: audio.channels(),
-                        start: frame,
-                    };
-                    engine.process_chunk(&src, n, &mut sink, &mut discard_gain, count)
-                } else {
-                    engine.process_chunk(&Silence(&zeros), n, &mut sink, &mut discard_gain, count)
-                };
+                engine.process_chunk(&src, n, &mut sink, gains, count, &mut prefetch)
             } else {
+                let src = Silence(&zeros);
+                engine.process_chunk(&src, n, &mut sink, gains, count, &mut prefetch)
+            };
+            prefetch.finish();
+            if s >= first_output {
                 let at = s - first_output;
-                let mut sink = SlicesAt {
-                    channels: out,
-                    start: at,
-                };
-                let gains = &mut gain_db[at..at + n];
-                summary.over += if s < input_end {
-                    let src = BufferAt {
-                        channels: audio.channels(),
-                        start: frame,
-                    };
-                    engine.process_chunk(&src, n, &mut sink, gains, count)
-                } else {
-                    engine.process_chunk(&Silence(&zeros), n, &mut sink, gains, count)
-                };
                 summary.add_gains(gains, f64::from(makeup_db));
-                summary.finite &= out
-                    .iter()
-                    .all(|c| auralis_core::first_non_finite(&c[at..at + n]).is_none());
+                stores.copy(&mut gain_db[at..at + n], gains);
+                for (c, dst) in out.iter_mut().enumerate() {
+                    let chunk = &scratch[c * CHUNK..c * CHUNK + n];
+                    summary.finite &= auralis_core::first_non_finite(chunk).is_none();
+                    stores.copy(&mut dst[at..at + n], chunk);
+                }
             }
             s += n;
         }
+        drop(stores);
         summary
     }
 }

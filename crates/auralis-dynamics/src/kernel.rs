@@ -9,6 +9,9 @@
 
 use crate::curve::StaticCurve;
 use crate::envelope::EnvelopeFollower;
+use crate::overlap::Background;
+#[cfg(doc)]
+use crate::overlap::TICK_FRAMES;
 
 /// Scratch buffers a kernel may use for one chunk (allocated once per processor).
 #[derive(Clone, Debug)]
@@ -33,7 +36,9 @@ pub(crate) trait Kernel: Send + Sync + 'static {
 
     /// For each frame's stereo-linked peak `peaks[i]` (absolute frame index
     /// `first_index + i`): the static reduction, smoothed by `follower`; writes the applied
-    /// gain in dB (`makeup − reduction`) and as a linear factor.
+    /// gain in dB (`makeup − reduction`) and as a linear factor. A kernel whose recurrence
+    /// leaves the CPU idle calls `background.tick()` every [`TICK_FRAMES`] frames (see
+    /// `overlap.rs`); one that does not, leaves the work to the end of the chunk.
     #[allow(clippy::too_many_arguments)]
     fn compressor_gains(
         curve: &StaticCurve,
@@ -45,6 +50,7 @@ pub(crate) trait Kernel: Send + Sync + 'static {
         scratch: &mut KernelScratch,
         gain_db: &mut [f64],
         gain_linear: &mut [f32],
+        background: &mut impl Background,
     );
 
     /// `20·log10(gain)` for a gain in `(0, 1]`; exactly 0 for a gain of 1.

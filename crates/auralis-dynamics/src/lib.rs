@@ -43,6 +43,7 @@ mod fastmath;
 mod guard;
 mod kernel;
 mod limiter;
+mod overlap;
 mod parallel;
 mod reference;
 mod settings;

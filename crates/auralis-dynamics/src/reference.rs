@@ -11,6 +11,7 @@ use crate::curve::StaticCurve;
 use crate::engine::{run_range, Engine};
 use crate::envelope::EnvelopeFollower;
 use crate::kernel::{Kernel, KernelScratch};
+use crate::overlap::Background;
 use crate::settings::{db_to_linear, DynamicsSettings};
 use crate::stats::Storage;
 use crate::DynamicsOutput;
@@ -36,6 +37,7 @@ impl Kernel for Exact {
         _scratch: &mut KernelScratch,
         gain_db: &mut [f64],
         gain_linear: &mut [f32],
+        _background: &mut impl Background,
     ) {
         for ((&peak, db), linear) in peaks.iter().zip(gain_db).zip(gain_linear) {
             let reduction = follower.step(curve.reduction_for_peak(peak));

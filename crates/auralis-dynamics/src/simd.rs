@@ -29,6 +29,7 @@ use crate::engine::Engine;
 use crate::envelope::EnvelopeFollower;
 use crate::fastmath::{self, DB_PER_LOG2, LOG2_10_OVER_20};
 use crate::kernel::{Kernel, KernelScratch};
+use crate::overlap::{Background, TICK_FRAMES};
 use crate::settings::DynamicsSettings;
 use crate::DynamicsOutput;
 
@@ -55,6 +56,7 @@ impl Kernel for Fast {
         scratch: &mut KernelScratch,
         gain_db: &mut [f64],
         gain_linear: &mut [f32],
+        background: &mut impl Background,
     ) {
         let n = peaks.len();
         pulp::Arch::new().dispatch(CompressorKernel {
@@ -68,6 +70,7 @@ impl Kernel for Fast {
             gain_db32: &mut scratch.gain_db[..n],
             gain_db,
             gain_linear,
+            background,
         });
     }
 
@@ -87,7 +90,7 @@ impl Kernel for Fast {
     }
 }
 
-struct CompressorKernel<'a> {
+struct CompressorKernel<'a, B> {
     curve: &'a StaticCurve,
     coefficients: Coefficients,
     state: &'a mut PairState,
@@ -98,9 +101,10 @@ struct CompressorKernel<'a> {
     gain_db32: &'a mut [f32],
     gain_db: &'a mut [f64],
     gain_linear: &'a mut [f32],
+    background: &'a mut B,
 }
 
-impl pulp::WithSimd for CompressorKernel<'_> {
+impl<B: Background> pulp::WithSimd for CompressorKernel<'_, B> {
     type Output = ();
 
     #[inline(always)]
@@ -114,9 +118,23 @@ impl pulp::WithSimd for CompressorKernel<'_> {
             gain_db32: self.gain_db32,
         };
         if k.attack <= k.release {
-            follow::<true>(self.state, self.first_index, k, self.reduction, out);
+            follow::<true>(
+                self.state,
+                self.first_index,
+                k,
+                self.reduction,
+                out,
+                self.background,
+            );
         } else {
-            follow::<false>(self.state, self.first_index, k, self.reduction, out);
+            follow::<false>(
+                self.state,
+                self.first_index,
+                k,
+                self.reduction,
+                out,
+                self.background,
+            );
         }
 
         db_to_linear(simd, self.gain_db32, self.gain_linear);
@@ -233,6 +251,7 @@ fn follow<const F: bool>(
     k: &Coefficients,
     reduction: &[f32],
     mut out: Outputs<'_>,
+    background: &mut impl Background,
 ) {
     let n = reduction.len();
     let mut anchor = state.anchor;
@@ -246,6 +265,9 @@ fn follow<const F: bool>(
         i = 1;
     }
     while i + 1 < n {
+        if i % TICK_FRAMES < 2 {
+            background.tick();
+        }
         let (x1, x2) = (reduction[i], reduction[i + 1]);
         out.write(i, one::<F>(k, anchor, x1));
         anchor = two::<F>(k, anchor, x1, x2);
@@ -452,9 +474,9 @@ mod tests {
                 gain_db32: &mut db32[start..end],
             };
             if k.attack <= k.release {
-                follow::<true>(&mut state, start as u64, k, &xs[start..end], out);
+                follow::<true>(&mut state, start as u64, k, &xs[start..end], out, &mut ());
             } else {
-                follow::<false>(&mut state, start as u64, k, &xs[start..end], out);
+                follow::<false>(&mut state, start as u64, k, &xs[start..end], out, &mut ());
             }
             start = end;
         }
