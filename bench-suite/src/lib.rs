@@ -12,7 +12,8 @@
 //!    are ratios within one run. Extra heap and allocation counts come from the counting
 //!    global allocator in [`alloc_counter`].
 //! 3. **Streaming** ([`streaming`]): per-call latency percentiles of real-time processors
-//!    against the chunk's budget, and zero allocations in the loop.
+//!    against the chunk's budget, and zero allocations in the loop; timed under a real-time
+//!    scheduling policy where the OS permits, as audio threads run ([`realtime`]).
 //! 4. **Reports** ([`report`], [`markdown`], [`plots`], [`output`]): `report.json` (see
 //!    `reports/SCHEMA.md`), `REPORT.md`, SVG plots.
 //! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and beats the
@@ -32,6 +33,7 @@ pub mod markdown;
 pub mod output;
 pub mod plots;
 pub mod progress;
+pub mod realtime;
 pub mod registry;
 pub mod report;
 pub mod run;

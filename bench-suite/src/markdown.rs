@@ -288,6 +288,14 @@ fn write_machine(md: &mut String, report: &Report) {
                 )
             }),
         ),
+        (
+            "streaming scheduling",
+            report
+                .run
+                .stream_scheduling
+                .clone()
+                .unwrap_or_else(|| "normal (not recorded)".to_string()),
+        ),
         ("rustc", m.rustc.clone()),
         ("build", m.build.clone()),
         (

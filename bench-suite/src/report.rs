@@ -70,6 +70,11 @@ pub struct RunInfo {
     /// `streaming::measure_jitter`); absent in reports before it existed.
     #[serde(default)]
     pub jitter: Option<JitterProbe>,
+    /// The scheduling policy the noise probe and the streaming chunk sizes were timed under
+    /// (`realtime.rs`): `"SCHED_FIFO, priority 50"`, or `"normal (…why…)"`. Absent in
+    /// reports before it existed (those were timed under the normal policy).
+    #[serde(default)]
+    pub stream_scheduling: Option<String>,
     /// Anything a reader must know to trust the numbers (e.g. a debug build).
     pub warnings: Vec<String>,
 }

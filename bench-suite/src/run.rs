@@ -158,7 +158,14 @@ pub fn run_bench(
     let stream_input = pick_stream_input(inputs, options);
     // Before anything else loads the caches or the allocator: the machine's own noise floor,
     // which bounds what the streaming tails below can show.
-    let jitter = crate::streaming::measure_jitter();
+    // Under the real-time policy the streams are timed under (see `realtime.rs`).
+    let (jitter, stream_scheduling) = {
+        let section = crate::realtime::RealTimeSection::enter();
+        (
+            crate::streaming::measure_jitter(),
+            section.scheduling().to_string(),
+        )
+    };
     progress.begin((stages.len() * (2 * inputs.len() + 1)) as u64);
     let mut stage_reports = Vec::with_capacity(stages.len());
     for stage in stages {
@@ -209,6 +216,7 @@ pub fn run_bench(
             chunk_sizes: options.chunk_sizes.clone(),
             wall_secs: started.elapsed().as_secs_f64(),
             jitter,
+            stream_scheduling: Some(stream_scheduling),
             warnings,
         },
         inputs: inputs.iter().map(|i| i.info.clone()).collect(),
