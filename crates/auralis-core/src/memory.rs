@@ -12,6 +12,11 @@
 //!   memory through write-combining buffers without the read and without evicting the
 //!   working set.
 //!
+//! Measured with the dynamics stage's whole-file driver (`profile_stage dynamics vectorized
+//! 180`, alternating builds, best of 8 runs in each of five rounds): prefetching in step with
+//! the compute took 35–45 ms against 44–45 ms without; with it, streaming stores took 35–38 ms
+//! against 40–44 ms for ordinary copies of the same chunks.
+//!
 //! Both only change *when* memory is touched, never a value: the bits written are the bits
 //! of the source. On targets other than x86-64 they fall back to a plain copy and no
 //! prefetch.
