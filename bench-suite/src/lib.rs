@@ -19,7 +19,8 @@
 //! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and beats the
 //!    reference by more than the measured noise, per size bucket.
 //! 6. **Regression check** ([`check`]): accuracy, selected defaults and speed ratios against
-//!    a committed baseline, with re-measurement before any speed verdict.
+//!    a committed baseline, with re-measurement before any speed verdict; and instruction
+//!    counts under callgrind ([`icount`]), which do not move with the machine's load.
 //!
 //! `cargo xtask` (the `xtask` crate) is thin command-line glue over this library. Linking
 //! this crate installs [`alloc_counter::CountingAllocator`] as the global allocator.
@@ -27,6 +28,7 @@
 pub mod alloc_counter;
 pub mod check;
 pub mod error;
+pub mod icount;
 pub mod inputs;
 pub mod machine;
 pub mod markdown;

@@ -6,6 +6,8 @@
 //!                   [--samples N] [--out DIR] [--check [--baseline FILE]]
 //! cargo xtask select [--from reports/latest/report.json]   write reports/selection.json
 //! cargo xtask baseline [--from reports/latest/report.json] write reports/baseline.json
+//! cargo xtask icount [--check [--baseline FILE]] [--out FILE] [--write-baseline]
+//!                                            instruction counts under valgrind (callgrind)
 //! ```
 //!
 //! Exit codes: 0 success; 1 the regression check ran and failed; 2 the command could not do
@@ -25,7 +27,7 @@ use auralis_lab::run::{check_samples, check_threads, with_threads, LiveRemeasure
 use auralis_lab::{inputs, select, LabError, LabResult, Mode, Report, RunOptions};
 use clap::{Parser, Subcommand};
 
-/// The lab's tasks: fixtures, bench, select, baseline.
+/// The lab's tasks: fixtures, bench, select, baseline, icount.
 #[derive(Parser, Debug)]
 #[command(name = "cargo xtask", version, about)]
 struct Cli {
@@ -57,6 +59,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: Option<PathBuf>,
     },
+    /// Count each implementation's instructions under valgrind; optionally gate on them.
+    Icount(IcountArgs),
+    /// (Internal) the run `icount` counts under valgrind: STAGE IMPL.
+    #[command(hide = true)]
+    IcountProbe {
+        stage: String,
+        implementation: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct IcountArgs {
+    /// Compare with the baseline counts; exit 1 on a count more than 1 % above its baseline.
+    #[arg(long)]
+    check: bool,
+    /// The baseline for --check [default: reports/icount-baseline.json].
+    #[arg(long, value_name = "FILE", requires = "check")]
+    baseline: Option<PathBuf>,
+    /// Where to write the counts [default: reports/latest/icount.json].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Also write the counts as the new baseline (reports/icount-baseline.json).
+    #[arg(long, conflicts_with = "check")]
+    write_baseline: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -156,6 +182,11 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
         Command::Bench(args) => bench(&root, args),
         Command::Select { from, to } => select_cmd(&root, from, to),
         Command::Baseline { from, to } => baseline(&root, from, to),
+        Command::Icount(args) => icount(&root, args),
+        Command::IcountProbe {
+            stage,
+            implementation,
+        } => icount_probe(&stage, &implementation),
     }
 }
 
@@ -352,5 +383,72 @@ fn baseline(root: &Path, from: Option<PathBuf>, to: Option<PathBuf>) -> LabResul
     let to = to.unwrap_or_else(|| root.join("reports/baseline.json"));
     write_file(&to, report.to_json()?.as_bytes())?;
     println!("wrote {} (from {})", to.display(), from.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The hidden subcommand `icount` runs this binary with, under valgrind.
+const ICOUNT_PROBE: &str = "icount-probe";
+
+fn icount(root: &Path, args: IcountArgs) -> LabResult<ExitCode> {
+    let baseline_path = args
+        .baseline
+        .clone()
+        .unwrap_or_else(|| root.join("reports/icount-baseline.json"));
+    // Read the baseline first: a missing one should fail before a minute of counting.
+    let baseline = if args.check {
+        if !baseline_path.exists() {
+            return Err(LabError::Input(format!(
+                "instruction-count baseline {} not found; create it with `cargo xtask icount --write-baseline`",
+                baseline_path.display()
+            )));
+        }
+        Some(auralis_lab::icount::IcountReport::read(&baseline_path)?)
+    } else {
+        None
+    };
+    let program = std::env::current_exe()
+        .map_err(|e| LabError::Run(format!("cannot locate this program: {e}")))?;
+    let machine = MachineInfo::probe(root);
+    let report = auralis_lab::icount::count_all(
+        &program,
+        ICOUNT_PROBE,
+        &standard_stages(),
+        machine.rustc.clone(),
+        machine.short_commit(),
+        &|message| eprintln!("{message}"),
+    )?;
+    print!("{}", report.table());
+    let json = report.to_json()?;
+    let out = args
+        .out
+        .unwrap_or_else(|| root.join("reports/latest/icount.json"));
+    write_file(&out, json.as_bytes())?;
+    println!("wrote {}", out.display());
+    if args.write_baseline {
+        write_file(&baseline_path, json.as_bytes())?;
+        println!("wrote {}", baseline_path.display());
+    }
+    let Some(baseline) = baseline else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let outcome = auralis_lab::icount::compare(&baseline, &report);
+    print!("{}", outcome.summary());
+    if outcome.passed() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "error: instruction-count check failed with {} failure(s) (listed above)",
+            outcome.failures.len()
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn icount_probe(stage: &str, implementation: &str) -> LabResult<ExitCode> {
+    let stages = filter_stages(standard_stages(), &[stage.to_string()])?;
+    let kind = implementation
+        .parse()
+        .map_err(|e| LabError::Usage(format!("{implementation}: {e}")))?;
+    auralis_lab::icount::probe(&*stages[0], kind)?;
     Ok(ExitCode::SUCCESS)
 }
