@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use crate::curve::StaticCurve;
-use crate::engine::{FrameSink, FrameSource, CHUNK};
+use crate::engine::{linked_peaks, FrameSink, FrameSource, CHUNK};
 use crate::envelope::{time_coefficient, EnvelopeFollower};
 use crate::kernel::{Kernel, KernelScratch};
 use crate::overlap::Background;
@@ -77,12 +77,7 @@ impl<K: Kernel> CompressorStage<K> {
         background: &mut impl Background,
     ) -> u64 {
         let peaks = &mut self.peaks[..n];
-        peaks.fill(0.0);
-        for c in 0..self.channels {
-            for (p, &x) in peaks.iter_mut().zip(&input.channel(c)[..n]) {
-                *p = p.max(x.abs());
-            }
-        }
+        linked_peaks(peaks, (0..self.channels).map(|c| input.channel(c)));
         let threshold = self.curve.threshold_linear;
         let over = peaks[count].iter().filter(|&&p| p > threshold).count() as u64;
 

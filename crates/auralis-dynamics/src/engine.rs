@@ -37,6 +37,24 @@ pub(crate) trait FrameSink {
     fn channel_mut(&mut self, c: usize) -> &mut [f32];
 }
 
+/// The stereo-linked (all-channel) sample peak of each frame: `out[i] = max_c |channel_c[i]|`
+/// for the first `out.len()` frames of each channel. The first channel is stored, the others
+/// folded in, so `out` needs no zeroing first. There is at least one channel (the engine
+/// rejects zero).
+#[inline(always)] // compiled inside `Kernel::dispatch`
+pub(crate) fn linked_peaks<'a>(out: &mut [f32], mut channels: impl Iterator<Item = &'a [f32]>) {
+    if let Some(first) = channels.next() {
+        for (p, &x) in out.iter_mut().zip(first) {
+            *p = x.abs();
+        }
+    }
+    for channel in channels {
+        for (p, &x) in out.iter_mut().zip(channel) {
+            *p = p.max(x.abs());
+        }
+    }
+}
+
 /// A range of an [`AudioBuffer`]'s channels.
 pub(crate) struct BufferAt<'a> {
     pub channels: &'a [Vec<f32>],

@@ -24,7 +24,7 @@
 //! While no frame needs limiting and the state is at rest, whole chunks skip the per-frame
 //! loop; the skip produces exactly what the loop would.
 
-use crate::engine::{FrameSink, FrameSource, CHUNK};
+use crate::engine::{linked_peaks, FrameSink, FrameSource, CHUNK};
 use crate::envelope::{time_coefficient, SUBNORMAL_GUARD};
 use crate::guard::{TruePeakGuard, GUARD_LATENCY};
 use crate::kernel::Kernel;
@@ -332,13 +332,12 @@ impl LimiterStage {
     ) -> u64 {
         let lat = self.latency;
         let newest = &mut self.peaks[lat..lat + n];
-        newest.fill(0.0);
-        for c in 0..self.channels {
-            let base = c * self.stride + lat;
-            for (p, &x) in newest.iter_mut().zip(&self.history[base..base + n]) {
-                *p = p.max(x.abs());
-            }
-        }
+        let history = &self.history;
+        let stride = self.stride;
+        linked_peaks(
+            newest,
+            (0..self.channels).map(|c| &history[c * stride + lat..]),
+        );
         let user = self.user_ceiling;
         let over = newest[count].iter().filter(|&&p| p > user).count() as u64;
 
