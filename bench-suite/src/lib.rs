@@ -17,7 +17,8 @@
 //! 4. **Reports** ([`report`], [`markdown`], [`plots`], [`output`]): `report.json` (see
 //!    `reports/SCHEMA.md`), `REPORT.md`, SVG plots.
 //! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and beats the
-//!    reference by more than the measured noise, per size bucket.
+//!    reference by more than the measured noise, per size bucket; a heavier one (parallel)
+//!    must also be at least 10 % faster than the lighter qualifying one.
 //! 6. **Regression check** ([`check`]): accuracy, selected defaults and speed ratios against
 //!    a committed baseline, with re-measurement before any speed verdict; and instruction
 //!    counts under callgrind ([`icount`]), which do not move with the machine's load.
