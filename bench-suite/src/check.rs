@@ -89,13 +89,7 @@ impl CheckOutcome {
 
     /// A human summary: failures, then notes, then one verdict line.
     pub fn summary(&self) -> String {
-        let mut out = String::new();
-        for f in &self.failures {
-            out.push_str(&format!("FAIL  {f}\n"));
-        }
-        for n in &self.notes {
-            out.push_str(&format!("note  {n}\n"));
-        }
+        let mut out = findings(&self.failures, &self.notes);
         out.push_str(&format!(
             "check {}: {} failure(s), {} speed ratio(s) compared with the baseline, {} cell(s) re-measured\n",
             if self.passed() { "passed" } else { "FAILED" },
@@ -105,6 +99,19 @@ impl CheckOutcome {
         ));
         out
     }
+}
+
+/// One `FAIL` line per failure, then one `note` line per note: the body of every gate's
+/// summary (this check and [`crate::icount`]'s).
+pub fn findings(failures: &[String], notes: &[String]) -> String {
+    let mut out = String::new();
+    for f in failures {
+        out.push_str(&format!("FAIL  {f}\n"));
+    }
+    for n in notes {
+        out.push_str(&format!("note  {n}\n"));
+    }
+    out
 }
 
 /// Why an implementation's speed is or is not gated against this baseline.

@@ -264,14 +264,9 @@ impl IcountOutcome {
         self.failures.is_empty()
     }
 
+    /// Failures, then notes, then one verdict line.
     pub fn summary(&self) -> String {
-        let mut out = String::new();
-        for f in &self.failures {
-            out.push_str(&format!("FAIL  {f}\n"));
-        }
-        for n in &self.notes {
-            out.push_str(&format!("note  {n}\n"));
-        }
+        let mut out = crate::check::findings(&self.failures, &self.notes);
         out.push_str(&format!(
             "instruction-count check {}: {} failure(s), {} count(s) compared\n",
             if self.passed() { "passed" } else { "failed" },

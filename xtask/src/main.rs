@@ -278,20 +278,24 @@ fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
             &mut remeasure,
         )))
     })??;
-    match outcome {
-        None => Ok(ExitCode::SUCCESS),
-        Some(outcome) => {
-            print!("{}", outcome.summary());
-            if outcome.passed() {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!(
-                    "error: regression check failed with {} failure(s) (listed above)",
-                    outcome.failures.len()
-                );
-                Ok(ExitCode::from(1))
-            }
-        }
+    Ok(outcome.map_or(ExitCode::SUCCESS, |outcome| {
+        gate_exit(
+            &outcome.summary(),
+            outcome.failures.len(),
+            "regression check",
+        )
+    }))
+}
+
+/// Prints a gate's summary and turns its verdict into the exit code: 1 if it found
+/// failures (named on stderr too), else 0.
+fn gate_exit(summary: &str, failures: usize, gate: &str) -> ExitCode {
+    print!("{summary}");
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: {gate} failed with {failures} failure(s) (listed above)");
+        ExitCode::from(1)
     }
 }
 
@@ -432,16 +436,11 @@ fn icount(root: &Path, args: IcountArgs) -> LabResult<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let outcome = auralis_lab::icount::compare(&baseline, &report);
-    print!("{}", outcome.summary());
-    if outcome.passed() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!(
-            "error: instruction-count check failed with {} failure(s) (listed above)",
-            outcome.failures.len()
-        );
-        Ok(ExitCode::from(1))
-    }
+    Ok(gate_exit(
+        &outcome.summary(),
+        outcome.failures.len(),
+        "instruction-count check",
+    ))
 }
 
 fn icount_probe(stage: &str, implementation: &str) -> LabResult<ExitCode> {
