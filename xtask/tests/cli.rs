@@ -120,8 +120,13 @@ fn tiny_real_run_then_baseline_select_and_check() {
     let selection_json = read(&selection);
     assert!(selection_json.contains("\"spectrum\"") && selection_json.contains("measured_on"));
 
-    // Checking a run against its own baseline passes (accuracy holds, ratios re-measured if
-    // they drift on this busy machine).
+    // Checking a run against its own baseline: the check runs to a verdict, accuracy and the
+    // selected defaults hold, and nothing errors. Its speed ratios come from 2 samples per
+    // implementation on a shared VM, so they may drift beyond the tolerance even after the
+    // re-measurement (CI saw the parallel spectrum at 0.16× the reference time in the
+    // baseline run and 0.30× in the check): a test cannot assert timing (the gate proper
+    // runs with full sampling in `.ci/run`; its ratio rule is unit-tested in `check.rs`).
+    // So the only failures tolerated here are re-measured speed-ratio regressions.
     args.extend([
         "--check".to_string(),
         "--baseline".to_string(),
@@ -129,11 +134,23 @@ fn tiny_real_run_then_baseline_select_and_check() {
     ]);
     let check = xtask(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let stdout = String::from_utf8_lossy(&check.stdout);
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    assert!(stdout.contains("check passed"), "{stdout}");
+    let context = format!("{stdout}\n{}", String::from_utf8_lossy(&check.stderr));
+    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
+    match check.status.code() {
+        Some(0) => {
+            assert!(stdout.contains("check passed"), "{context}");
+            assert!(failures.is_empty(), "{context}");
+        }
+        Some(1) => {
+            assert!(stdout.contains("check FAILED"), "{context}");
+            assert!(!failures.is_empty(), "{context}");
+            for failure in failures {
+                assert!(
+                    failure.contains("speed ratio regressed") && failure.contains("re-measured"),
+                    "only re-measured timing may fail a 2-sample self-check: {context}"
+                );
+            }
+        }
+        other => panic!("check did not reach a verdict ({other:?}): {context}"),
+    }
 }
