@@ -11,7 +11,8 @@
 //!   the number of allocations made meanwhile. Work that rayon spreads over other threads is
 //!   included, which is what a memory budget is about. (Allocations by unrelated threads
 //!   running at the same time are included too, so the lab runs nothing else meanwhile.)
-//! * [`thread_allocations`] counts allocations of the *calling thread* only. Real-time safety
+//! * [`thread_allocations`] (shared with the stages' own no-allocation tests, from
+//!   `auralis_core::alloc_count`) counts allocations of the *calling thread* only. Real-time safety
 //!   is a property of the audio thread, and a thread-local count cannot be disturbed by a
 //!   progress bar or a test running beside it, so the streaming check uses this one.
 //!
@@ -19,7 +20,6 @@
 //! the allocation itself, and the same for every implementation measured.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -28,11 +28,7 @@ static CURRENT_BYTES: AtomicUsize = AtomicUsize::new(0);
 static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
-thread_local! {
-    // `const` and without a destructor, so touching it from inside the allocator can neither
-    // allocate nor fail during thread teardown.
-    static THREAD_ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
+pub use auralis_core::alloc_count::thread_allocations;
 
 /// The system allocator plus counters. Installed as this crate's `#[global_allocator]`.
 pub struct CountingAllocator;
@@ -43,7 +39,7 @@ impl CountingAllocator {
         let now = CURRENT_BYTES.fetch_add(size, Ordering::Relaxed) + size;
         PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        let _ = THREAD_ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        auralis_core::alloc_count::note_allocation();
     }
 
     #[inline]
@@ -53,7 +49,7 @@ impl CountingAllocator {
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged and only
-// adds bookkeeping on atomics and a const thread-local, which neither allocate nor unwind.
+// adds bookkeeping on atomics and a const thread-local (`note_allocation`), which neither allocate nor unwind.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded contract.
@@ -106,11 +102,6 @@ pub struct MemoryUsage {
 /// Bytes currently allocated by the whole process.
 pub fn current_bytes() -> usize {
     CURRENT_BYTES.load(Ordering::Relaxed)
-}
-
-/// Allocations made by the calling thread since it started.
-pub fn thread_allocations() -> u64 {
-    THREAD_ALLOCATIONS.try_with(Cell::get).unwrap_or(0)
 }
 
 /// Runs `f` and reports the extra heap it needed. Resets the process-wide peak first, so two

@@ -11,6 +11,8 @@
 //! * [`StreamProcessor`] — chunk-by-chunk processing for real-time stages.
 //! * [`metrics`] — MSE, correlation, max error, SNR and relative RMS error, and the
 //!   [`Accuracy`] verdict every implementation must pass before its speed counts.
+//! * [`alloc_count`] — per-thread allocation counting, the proof that a real-time hot path
+//!   does not allocate.
 //! * [`memory`] — prefetch and streaming stores for stages that stream a whole file
 //!   through a small working set.
 //! * [`selection`] — the schema of `reports/selection.json`, shared by the lab that writes it
@@ -19,6 +21,7 @@
 //! Dependencies point one way: stages depend on this crate, the lab and the facade depend on
 //! the stages, and this crate depends on none of them.
 
+pub mod alloc_count;
 pub mod audio;
 pub mod error;
 pub mod memory;

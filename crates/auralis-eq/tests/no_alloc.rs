@@ -1,48 +1,12 @@
 //! The streaming hot path never allocates: counted with a global allocator that tallies
 //! allocations made by the current thread (so the test harness's own threads don't count).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
+use auralis_core::alloc_count::{thread_allocations, ThreadCountingAllocator};
 use auralis_core::StreamProcessor;
 use auralis_eq::{EqGains, EqSettings, EqStream};
 
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    // `try_with`: the thread-local may already be gone while a thread shuts down.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: ThreadCountingAllocator = ThreadCountingAllocator;
 
 #[test]
 fn streaming_hot_path_does_not_allocate() {
@@ -61,7 +25,7 @@ fn streaming_hot_path_does_not_allocate() {
             .collect();
         let mut output = vec![0.0f32; input.len()];
 
-        let before = allocations();
+        let before = thread_allocations();
         let mut at = 0;
         // Chunk sizes from 1 frame to several hops, gain changes in between.
         for (round, frames) in [1usize, 7, 256, 1023, 1024, 1025, 4096, 9000]
@@ -85,12 +49,12 @@ fn streaming_hot_path_does_not_allocate() {
         stream
             .process_interleaved(&input[..4096], &mut output[..4096])
             .unwrap();
-        let during = allocations() - before;
+        let during = thread_allocations() - before;
         assert_eq!(during, 0, "hop {hop}: {during} allocations in the hot path");
     }
     // The counter works (so a 0 above means something).
-    let before = allocations();
+    let before = thread_allocations();
     let v = std::hint::black_box(vec![1u8; 10]);
-    assert!(allocations() > before);
+    assert!(thread_allocations() > before);
     drop(v);
 }
