@@ -47,6 +47,7 @@ pub fn render(report: &Report, plots: &[String]) -> String {
          it made.\n"
     );
     write_selection_summary(&mut md, report);
+    crate::targets::write_markdown(&mut md, report);
     for stage in &report.stages {
         write_stage(&mut md, stage, plots);
     }
