@@ -17,9 +17,10 @@
 //! 4. **Reports** ([`report`], [`markdown`], [`plots`], [`output`]): `report.json` (see
 //!    `reports/SCHEMA.md`), `REPORT.md`, SVG plots; `REPORT.md` also judges the issues'
 //!    stated targets ([`targets`]), naming those below the machine's own timing noise.
-//! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and beats the
-//!    reference by more than the measured noise, per size bucket; a heavier one (parallel)
-//!    must also be at least 10 % faster than the lighter qualifying one.
+//! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and is faster
+//!    than the reference with 95 % confidence, judged on per-round paired ratios, per size
+//!    bucket; a heavier one (parallel) must also be at least 10 % faster than the lighter
+//!    qualifying one, round by round.
 //! 6. **Regression check** ([`check`]): accuracy, selected defaults and speed ratios against
 //!    a committed baseline, with re-measurement before any speed verdict; and instruction
 //!    counts under callgrind ([`icount`]), which do not move with the machine's load.

@@ -6,28 +6,45 @@
 //! bucket the default is the fastest implementation that
 //!
 //! 1. **passed accuracy** against the reference (a fast wrong answer is never a default), and
-//! 2. **beat the reference by more than the noise**: its median is below
-//!    `reference median × (1 − noise)`, where `noise` is the larger relative IQR of the two,
-//!    and at least [`NOISE_FLOOR`].
+//! 2. **is faster than the reference with 95 % confidence**: the lab times implementations
+//!    round-robin, so sample `i` of every implementation comes from the same round, a few
+//!    milliseconds apart, under the same machine phase. The per-round ratios
+//!    `candidate_i / reference_i` cancel the phases that move both; the one-sided 95 %
+//!    distribution-free upper bound of their median ([`PairedRatio`]) must be below
+//!    `1 −` [`NOISE_FLOOR`].
 //!
 //! Otherwise the reference stays the default. Among several qualifying implementations the
 //! lightest comes first (vectorized: one core; parallel: all of them), and a heavier one
-//! replaces it only if its median is at least [`HEAVIER_MARGIN`] below the lighter one's: a
-//! parallel variant must earn the cores it takes from the caller, and the default no longer
-//! flips from run to run between two implementations within a few per cent of each other
-//! (it did at 5 s and 30 s). Either way the bucket records why.
+//! replaces it only if its paired median ratio to the lighter one is at most
+//! `1 −` [`HEAVIER_MARGIN`]: a parallel variant must earn the cores it takes from the caller,
+//! and the default does not flip from run to run between two implementations within a few
+//! per cent of each other. Either way the bucket records why.
 //! Only standard fixtures count: a user's `--input` file is reported but never decides a
 //! default.
+//!
+//! Why paired ratios and not each implementation's spread: the rule used to require a
+//! candidate's median to beat the reference's by more than the larger relative IQR. An IQR is
+//! one implementation's spread across machine phases, not the uncertainty of a difference
+//! measured in the same rounds; on a busy run it kept the reference at 5 s although the
+//! vectorized EQ was faster in every one of 200 rounds (paired ratios 0.61–0.75, IQR 32 %).
 
 use auralis_core::selection::{Bucket, Selection, StageSelection, SCHEMA_VERSION};
 use auralis_core::ImplKind;
 
 use crate::report::{Cell, InputSource, Report, StageReport};
-use crate::timing::TimingStats;
+use crate::timing::{quantile_sorted, TimingStats};
 
-/// Smallest noise a speed-up must beat: below 2 %, a difference is within what the same
-/// build measures on the same machine from one run to the next.
+/// Smallest speed-up worth a default: below 2 %, a difference is within what the same build
+/// measures on the same machine from one run to the next.
 pub const NOISE_FLOOR: f64 = 0.02;
+
+/// One-sided confidence of [`PairedRatio::upper`].
+pub const CONFIDENCE: f64 = 0.95;
+
+/// How much faster (paired median ratio) a heavier implementation must be than a lighter one
+/// that also qualifies. A policy, not a noise estimate: 10 % is what occupying every core
+/// should buy at least.
+pub const HEAVIER_MARGIN: f64 = 0.10;
 
 /// The decision for one stage on one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,18 +53,61 @@ pub struct Decision {
     pub reason: String,
 }
 
-/// The noise a candidate must beat against the reference (or a lighter candidate): the
-/// larger relative IQR, floored.
-pub fn noise(reference: &TimingStats, candidate: &TimingStats) -> f64 {
-    reference.iqr_rel.max(candidate.iqr_rel).max(NOISE_FLOOR)
+/// Two implementations compared round by round: the ratios `a_i / b_i` of their samples
+/// from the same round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedRatio {
+    pub rounds: usize,
+    /// Median of the per-round ratios.
+    pub median: f64,
+    /// One-sided upper confidence bound of that median: the order statistic `r_(j)` with the
+    /// smallest `j` such that `P(Binomial(n, ½) ≤ j − 1) ≥` [`CONFIDENCE`] (distribution-free:
+    /// the median is below `r_(j)` unless at least `j` of `n` ratios fall below it). With
+    /// fewer than 5 rounds no order statistic reaches 95 %; the bound is then the largest
+    /// ratio (confidence `1 − 2⁻ⁿ`: every round must agree).
+    pub upper: f64,
 }
 
-/// How much faster (relative median) a heavier implementation must be than a lighter one
-/// that also qualifies. A policy, not a noise estimate: each implementation's IQR measures
-/// its own spread, not the uncertainty of the difference between two medians of interleaved
-/// samples, and on a noisy run it would keep a variant 37 % slower as the default (EQ at
-/// 180 s: IQR 47 %). 10 % is what occupying every core should buy at least.
-pub const HEAVIER_MARGIN: f64 = 0.10;
+impl PairedRatio {
+    /// Pairs `a`'s and `b`'s samples by round; `None` without a complete pair.
+    pub fn of(a: &TimingStats, b: &TimingStats) -> Option<Self> {
+        let mut ratios: Vec<f64> = a
+            .samples_secs
+            .iter()
+            .zip(&b.samples_secs)
+            .map(|(x, y)| x / y)
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .collect();
+        if ratios.is_empty() {
+            return None;
+        }
+        ratios.sort_by(f64::total_cmp);
+        let n = ratios.len();
+        Some(PairedRatio {
+            rounds: n,
+            median: quantile_sorted(&ratios, 0.5),
+            upper: ratios[upper_order_statistic(n) - 1],
+        })
+    }
+}
+
+/// The 1-based index `j` of the order statistic that bounds the median from above with
+/// [`CONFIDENCE`] among `n` ratios (`n` when none does).
+pub fn upper_order_statistic(n: usize) -> usize {
+    // P(X ≤ j − 1) for X ~ Binomial(n, ½), accumulated in f64 (n is at most a few hundred:
+    // the terms are computed as running products, never as huge binomial coefficients).
+    let mut term = 0.5f64.powi(n as i32); // P(X = 0)
+    let mut cumulative = 0.0;
+    for j in 1..=n {
+        cumulative += term;
+        if cumulative >= CONFIDENCE {
+            return j;
+        }
+        // P(X = j) from P(X = j − 1).
+        term *= (n - (j - 1)) as f64 / j as f64;
+    }
+    n
+}
 
 /// How much of the machine an implementation takes: candidates are considered lightest
 /// first.
@@ -71,7 +131,7 @@ pub fn decide(cell: &Cell) -> Decision {
     let Some(reference) = cell.reference_timing() else {
         return keep("reference kept: the reference was not timed".to_string());
     };
-    let mut best: Option<(ImplKind, &TimingStats, f64)> = None;
+    let mut best: Option<(ImplKind, &TimingStats, PairedRatio)> = None;
     let mut rejected = Vec::new();
     let mut candidates: Vec<_> = cell
         .results
@@ -93,53 +153,57 @@ pub fn decide(cell: &Cell) -> Decision {
             rejected.push(format!("{kind} {why}"));
             continue;
         };
-        let noise = noise(reference, timing);
-        let threshold = reference.median_secs * (1.0 - noise);
-        let change = timing.median_secs / reference.median_secs - 1.0;
-        if timing.median_secs < threshold {
-            match best {
-                None => best = Some((kind, timing, noise)),
-                Some((lighter, chosen, _)) => {
-                    // A heavier implementation must also beat the lighter choice.
-                    let between = HEAVIER_MARGIN;
-                    if timing.median_secs < chosen.median_secs * (1.0 - between) {
-                        rejected.push(format!(
-                            "{lighter} slower than {kind} by more than {:.0} %",
-                            100.0 * HEAVIER_MARGIN
-                        ));
-                        best = Some((kind, timing, noise));
-                    } else {
-                        rejected.push(format!(
-                            "{kind} not faster than {lighter} by more than {:.0} % ({:+.1} %)",
-                            100.0 * between,
-                            100.0 * (timing.median_secs / chosen.median_secs - 1.0)
-                        ));
-                    }
+        let Some(vs_reference) = PairedRatio::of(timing, reference) else {
+            rejected.push(format!("{kind} has no samples paired with the reference's"));
+            continue;
+        };
+        if vs_reference.upper >= 1.0 - NOISE_FLOOR {
+            rejected.push(format!(
+                "{kind} not faster than the reference with {:.0} % confidence (paired ratio {:.3}, \
+                 upper bound {:.3} over {} rounds; needed < {:.2})",
+                100.0 * CONFIDENCE,
+                vs_reference.median,
+                vs_reference.upper,
+                vs_reference.rounds,
+                1.0 - NOISE_FLOOR
+            ));
+            continue;
+        }
+        match best {
+            None => best = Some((kind, timing, vs_reference)),
+            Some((lighter, chosen, _)) => {
+                // A heavier implementation must also beat the lighter choice, round by round.
+                let vs_lighter =
+                    PairedRatio::of(timing, chosen).map_or(f64::INFINITY, |p| p.median);
+                if vs_lighter <= 1.0 - HEAVIER_MARGIN {
+                    rejected.push(format!(
+                        "{lighter} slower than {kind} by more than {:.0} % (paired ratio {:.3})",
+                        100.0 * HEAVIER_MARGIN,
+                        vs_lighter
+                    ));
+                    best = Some((kind, timing, vs_reference));
+                } else {
+                    rejected.push(format!(
+                        "{kind} not faster than {lighter} by more than {:.0} % (paired ratio {:.3})",
+                        100.0 * HEAVIER_MARGIN,
+                        vs_lighter
+                    ));
                 }
             }
-        } else if noise >= 1.0 {
-            rejected.push(format!(
-                "{kind} undecidable: timing spread (IQR {:.0} % of the median) too large to tell \
-                 {:+.1} % from noise",
-                100.0 * noise,
-                100.0 * change
-            ));
-        } else {
-            rejected.push(format!(
-                "{kind} not faster by more than the noise ({:+.1} % vs reference, needed < −{:.1} %)",
-                100.0 * change,
-                100.0 * noise
-            ));
         }
     }
     match best {
-        Some((kind, timing, noise)) => {
+        Some((kind, timing, paired)) => {
             let mut reason = format!(
-                "{kind}: {:.2}× faster than reference (median {} vs {}; noise {:.1} %)",
+                "{kind}: {:.2}× faster than reference (median {} vs {}; paired ratio {:.3}, \
+                 ≤ {:.3} at {:.0} % over {} rounds)",
                 reference.median_secs / timing.median_secs,
                 format_secs(timing.median_secs),
                 format_secs(reference.median_secs),
-                100.0 * noise
+                paired.median,
+                paired.upper,
+                100.0 * CONFIDENCE,
+                paired.rounds
             );
             if !rejected.is_empty() {
                 reason.push_str("; ");
@@ -278,26 +342,79 @@ mod tests {
         assert!(d.reason.starts_with("reference kept"), "{}", d.reason);
     }
 
+    /// Cell "f" with the reference and the vectorized variant timed in the same rounds:
+    /// the reference's sample in round `i` is `reference[i]`, the candidate's
+    /// `reference[i] × ratios[i]`.
+    fn paired_cell(reference: &[f64], ratios: &[f64]) -> Cell {
+        let mut c = reference_vs_vectorized((1.0, 0.0), (1.0, 0.0));
+        let candidate: Vec<f64> = reference.iter().zip(ratios).map(|(r, q)| r * q).collect();
+        c.results[0].timing = TimingStats::from_samples(reference.to_vec());
+        c.results[1].timing = TimingStats::from_samples(candidate);
+        c
+    }
+
+    /// 15 rounds whose machine phase doubles the time of every implementation halfway.
+    fn phased_rounds() -> Vec<f64> {
+        (0..15).map(|i| if i < 8 { 1.0 } else { 2.0 }).collect()
+    }
+
     #[test]
-    fn within_noise_keeps_the_reference() {
-        // 3 % faster, but the reference's spread is 5 %: not a measurable win.
-        let c = reference_vs_vectorized((1.0, 0.05), (0.97, 0.01));
+    fn the_upper_bound_is_the_binomial_order_statistic() {
+        // Smallest j with P(Binomial(n, ½) ≤ j − 1) ≥ 0.95 (checked against exact sums).
+        for (n, j) in [
+            (1, 1),
+            (3, 3),
+            (4, 4),
+            (5, 5),
+            (9, 8),
+            (15, 12),
+            (17, 13),
+            (200, 113),
+        ] {
+            assert_eq!(upper_order_statistic(n), j, "n = {n}");
+        }
+        let a = TimingStats::from_samples(vec![3.0, 1.0, 2.0, 8.0, 5.0]).unwrap();
+        let b = TimingStats::from_samples(vec![1.0; 5]).unwrap();
+        let p = PairedRatio::of(&a, &b).unwrap();
+        assert_eq!((p.rounds, p.median, p.upper), (5, 3.0, 8.0));
+    }
+
+    #[test]
+    fn a_consistent_win_counts_whatever_the_phases_do() {
+        // 3 % faster in every round, while the phases spread the reference's own samples by
+        // 100 %: the old IQR rule kept the reference here; paired rounds see the win.
+        let c = paired_cell(&phased_rounds(), &[0.97; 15]);
         let d = decide(&c);
-        assert_eq!(d.implementation, Reference);
-        assert!(d.reason.contains("needed < −5.0 %"), "{}", d.reason);
-        // 1 % faster with tiny spreads: the 2 % floor still applies.
-        let c = reference_vs_vectorized((1.0, 0.001), (0.99, 0.001));
+        assert_eq!(d.implementation, Vectorized, "{}", d.reason);
+        assert!(d.reason.contains("over 15 rounds"), "{}", d.reason);
+        // 1 % faster in every round: below the 2 % floor.
+        let c = paired_cell(&phased_rounds(), &[0.99; 15]);
         assert_eq!(decide(&c).implementation, Reference);
-        // A spread larger than the median itself decides nothing, and says so.
-        let mut c = reference_vs_vectorized((1.0, 0.01), (0.4, 0.01));
-        // Quartiles 0.6 and 2.0 around a median of 1: IQR 140 % of the median.
-        c.results[0].timing = TimingStats::from_samples(vec![0.2, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn an_inconsistent_win_keeps_the_reference() {
+        // Faster in 8 rounds of 15 (median ratio 0.8) but slower in 7: the 95 % bound is
+        // the 12th ratio, 1.1.
+        let ratios: Vec<f64> = (0..15)
+            .map(|i| if i % 2 == 0 { 0.8 } else { 1.1 })
+            .collect();
+        let c = paired_cell(&[1.0; 15], &ratios);
         let d = decide(&c);
-        assert_eq!(d.implementation, Reference);
-        assert!(d.reason.contains("undecidable"), "{}", d.reason);
-        // 6 % faster against 5 % noise: selected.
-        let c = reference_vs_vectorized((1.0, 0.05), (0.94, 0.01));
-        assert_eq!(decide(&c).implementation, Vectorized);
+        assert_eq!(d.implementation, Reference, "{}", d.reason);
+        assert!(
+            d.reason
+                .contains("not faster than the reference with 95 % confidence")
+                && d.reason.contains("upper bound 1.100"),
+            "{}",
+            d.reason
+        );
+        // Faster in 12 of 15 rounds: the 12th ratio is a win, so the bound is too.
+        let ratios: Vec<f64> = (0..15).map(|i| if i < 12 { 0.8 } else { 1.1 }).collect();
+        assert_eq!(
+            decide(&paired_cell(&[1.0; 15], &ratios)).implementation,
+            Vectorized
+        );
     }
 
     #[test]
