@@ -21,7 +21,7 @@ use std::sync::Arc;
 use auralis_core::AudioBuffer;
 use pulp::Arch;
 use realfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
 
 use crate::gains::EqGains;
 use crate::settings::EqSettings;
@@ -64,9 +64,8 @@ pub(crate) struct PackedScratch {
 impl PackedFilter {
     pub fn new(settings: &EqSettings, sample_rate: u32) -> Self {
         let layout = StftLayout::new(settings);
-        let mut planner = FftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(layout.fft);
-        let inverse = planner.plan_fft_inverse(layout.fft);
+        let forward = auralis_fft::forward(layout.fft);
+        let inverse = auralis_fft::inverse(layout.fft);
         let mut gains = vec![0.0; 2 * layout.fft];
         fill_full_spectrum_gains(&settings.gains, sample_rate, layout.fft, &mut gains);
         PackedFilter {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use auralis_core::{Error, Result};
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealToComplex};
 
 use crate::bands::GainCurve;
 use crate::gains::EqGains;
@@ -155,9 +155,8 @@ pub(crate) struct RealFft {
 
 impl RealFft {
     pub fn new(fft: usize) -> Self {
-        let mut planner = RealFftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(fft);
-        let inverse = planner.plan_fft_inverse(fft);
+        let forward = auralis_fft::real_forward(fft);
+        let inverse = auralis_fft::real_inverse(fft);
         let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
         RealFft {
             time: forward.make_input_vec(),

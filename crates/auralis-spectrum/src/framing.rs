@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use auralis_core::{Error, Result};
 use realfft::num_complex::Complex32;
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::RealToComplex;
 
 use crate::settings::SpectrumSettings;
 
@@ -58,10 +58,10 @@ pub(crate) fn periodic_hann(n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Plans the forward real FFT of `fft_size` points (once per analysis; the plan is shared
-/// between threads).
+/// The forward real FFT of `fft_size` points (planned once per process by `auralis-fft`;
+/// the plan is shared between calls and threads).
 pub(crate) fn plan_forward(fft_size: usize) -> Arc<dyn RealToComplex<f32>> {
-    RealFftPlanner::<f32>::new().plan_fft_forward(fft_size)
+    auralis_fft::real_forward(fft_size)
 }
 
 /// One thread's FFT buffers: fill [`FftWorkspace::input`], call

@@ -21,7 +21,7 @@ use auralis_core::Result;
 use pulp::{Arch, Simd, WithSimd};
 use realfft::num_complex::Complex32;
 use realfft::RealToComplex;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
 
 use crate::framing::{plan_forward, FftWorkspace};
 
@@ -56,7 +56,7 @@ impl MagnitudePlan {
             })
             .unzip();
         MagnitudePlan::Packed {
-            fft: FftPlanner::<f32>::new().plan_fft_forward(half),
+            fft: auralis_fft::forward(half),
             own,
             mirror,
         }
