@@ -296,6 +296,26 @@ fn describe(metric: Metric) -> String {
     }
 }
 
+impl Outcome {
+    /// One line for the console: `eq #3 whole file, music-180s, median (parallel): 72.9 ms
+    /// (limit 70.00 ms): met at best only`. Verdict labels carry no Markdown here.
+    pub fn line(&self) -> String {
+        let t = self.target;
+        let what = match self.implementation {
+            Some(kind) => format!("{} ({kind})", describe(t.metric)),
+            None => describe(t.metric),
+        };
+        format!(
+            "{} #{} {what}: {} (limit {}): {}",
+            t.stage,
+            t.issue,
+            self.measured.map_or("–".to_string(), |v| show(t.metric, v)),
+            show(t.metric, t.limit),
+            self.verdict.label().trim_matches('*')
+        )
+    }
+}
+
 /// The "Targets" section of `REPORT.md`.
 pub fn write_markdown(md: &mut String, report: &Report) {
     let _ = writeln!(md, "## Targets stated in the issues\n");
@@ -510,5 +530,14 @@ mod tests {
         assert_eq!(md.matches("| #").count(), TARGETS.len());
         assert!(md.contains("below this machine's floor"));
         assert!(md.contains("not measured"));
+    }
+
+    #[test]
+    fn console_lines_name_target_value_limit_and_verdict() {
+        let o = outcome(&with_stream(21, 82, None), "dynamics", DYNAMICS_4096);
+        assert_eq!(
+            o.line(),
+            "dynamics #4 stream, 4096-frame chunks, p99.9: 82 µs (limit 40 µs): not met"
+        );
     }
 }

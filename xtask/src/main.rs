@@ -355,6 +355,16 @@ fn print_summary(report: &Report, out_dir: &Path) {
         let what = kind.map_or("reference".to_string(), |k| k.to_string());
         println!("  ACCURACY FAILURE {stage} / {input} / {what}: {reason}");
     }
+    let measured: Vec<_> = auralis_lab::targets::evaluate(report)
+        .into_iter()
+        .filter(|o| o.verdict != auralis_lab::targets::Verdict::NotMeasured)
+        .collect();
+    if !measured.is_empty() {
+        println!("targets stated in the issues (goals, not gates; see REPORT.md):");
+        for outcome in measured {
+            println!("  {}", outcome.line());
+        }
+    }
     println!(
         "report: {} ({:.0} s)",
         out_dir.join("REPORT.md").display(),
