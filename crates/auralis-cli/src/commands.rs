@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use auralis::dynamics::{CompressorSettings, DynamicsOutput, LimiterSettings, PeakMode};
-use auralis::eq::{EqGains, EqSettings};
+use auralis::eq::{EqGains, EqSettings, PRESET_NAMES};
 use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
 use auralis::{AudioBuffer, ImplKind};
 use clap::{Args, Parser, Subcommand};
@@ -40,7 +40,7 @@ enum Command {
     Eq {
         #[command(flatten)]
         io: IoArgs,
-        /// 25 comma-separated band gains in dB (clipped to ±12 dB)…
+        /// 25 comma-separated band gains in dB (clipped to ±12 dB), or a preset name…
         #[arg(long, conflicts_with = "preset")]
         gains: Option<String>,
         /// …or a preset: flat, warm, bright, balanced.
@@ -188,6 +188,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             let gains =
                 match (gains, preset) {
+                    // `--gains warm` is the preset, as `--preset warm` is.
+                    (Some(name), _) if PRESET_NAMES.contains(&name.trim()) => {
+                        EqGains::preset(name.trim())?
+                    }
                     (Some(list), _) => EqGains::parse(&list)?,
                     (None, Some(name)) => EqGains::preset(&name)?,
                     (None, None) => return Err(CliError::usage(

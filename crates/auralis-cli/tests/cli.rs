@@ -120,6 +120,18 @@ fn eq_preset_writes_output_and_protects_files() {
     ]);
     assert_one_line_error(&over_input, 2, "input");
     assert_eq!(read_wav(&input).unwrap(), original);
+
+    // A preset name given to --gains is that preset.
+    let by_gains = dir.path().join("by_gains.wav");
+    let out = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&by_gains),
+        "--gains",
+        "warm",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(read_wav(&by_gains).unwrap(), processed);
 }
 
 #[test]
