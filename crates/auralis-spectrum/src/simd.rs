@@ -13,6 +13,7 @@
 //! inside [`crate::BAND_LEVEL_TOLERANCE_DB`] (1e-3 dB ≈ 1.2e-4 relative).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use auralis_core::Result;
 use pulp::{Arch, Simd, WithSimd};
@@ -34,7 +35,7 @@ pub(crate) struct VectorizedPlan<'a> {
     /// Periodic Hann divided by the channel count: windowing and the channel mean in one
     /// multiply.
     scaled_window: Vec<f32>,
-    transform: MagnitudePlan,
+    transform: Arc<MagnitudePlan>,
     arch: Arch,
 }
 
@@ -46,7 +47,7 @@ impl<'a> VectorizedPlan<'a> {
                 .into_iter()
                 .map(|w| (w / channels) as f32)
                 .collect(),
-            transform: MagnitudePlan::new(ctx.framing.fft_size),
+            transform: MagnitudePlan::shared(ctx.framing.fft_size),
             arch: Arch::new(),
             ctx,
         }
