@@ -20,7 +20,7 @@
 //! 5. **Defaults** ([`select`]): fastest implementation that passes accuracy and is faster
 //!    than the reference with 95 % confidence, judged on per-round paired ratios, per size
 //!    bucket; a heavier one (parallel) must also be at least 10 % faster than the lighter
-//!    qualifying one, round by round.
+//!    qualifying one (median of the per-round ratios).
 //! 6. **Regression check** ([`check`]): accuracy, selected defaults and speed ratios against
 //!    a committed baseline, with re-measurement before any speed verdict; and instruction
 //!    counts under callgrind ([`icount`]), which do not move with the machine's load.

@@ -64,13 +64,20 @@ pub struct PairedRatio {
     /// smallest `j` such that `P(Binomial(n, ½) ≤ j − 1) ≥` [`CONFIDENCE`] (distribution-free:
     /// the median is below `r_(j)` unless at least `j` of `n` ratios fall below it). With
     /// fewer than 5 rounds no order statistic reaches 95 %; the bound is then the largest
-    /// ratio (confidence `1 − 2⁻ⁿ`: every round must agree).
+    /// ratio (every round must agree) and [`PairedRatio::confidence`] says how sure that is.
     pub upper: f64,
+    /// The confidence the bound actually has, `P(Binomial(n, ½) ≤ j − 1)`: at least
+    /// [`CONFIDENCE`] from 5 rounds on, `1 − 2⁻ⁿ` below (87.5 % with 3 rounds).
+    pub confidence: f64,
 }
 
 impl PairedRatio {
-    /// Pairs `a`'s and `b`'s samples by round; `None` without a complete pair.
+    /// Pairs `a`'s and `b`'s samples by round; `None` without a complete pair or if the two
+    /// were not sampled in the same rounds (different sample counts).
     pub fn of(a: &TimingStats, b: &TimingStats) -> Option<Self> {
+        if a.samples_secs.len() != b.samples_secs.len() {
+            return None;
+        }
         let mut ratios: Vec<f64> = a
             .samples_secs
             .iter()
@@ -83,30 +90,33 @@ impl PairedRatio {
         }
         ratios.sort_by(f64::total_cmp);
         let n = ratios.len();
+        let (j, confidence) = upper_order_statistic(n);
         Some(PairedRatio {
             rounds: n,
             median: quantile_sorted(&ratios, 0.5),
-            upper: ratios[upper_order_statistic(n) - 1],
+            upper: ratios[j - 1],
+            confidence,
         })
     }
 }
 
 /// The 1-based index `j` of the order statistic that bounds the median from above with
-/// [`CONFIDENCE`] among `n` ratios (`n` when none does).
-pub fn upper_order_statistic(n: usize) -> usize {
-    // P(X ≤ j − 1) for X ~ Binomial(n, ½), accumulated in f64 (n is at most a few hundred:
-    // the terms are computed as running products, never as huge binomial coefficients).
-    let mut term = 0.5f64.powi(n as i32); // P(X = 0)
+/// [`CONFIDENCE`] among `n ≥ 1` ratios (`n` when none does), and the confidence it has,
+/// `P(X ≤ j − 1)` for `X ~ Binomial(n, ½)`.
+pub fn upper_order_statistic(n: usize) -> (usize, f64) {
+    // Terms P(X = j) in log space, updated as running ratios: `0.5ⁿ` itself underflows for
+    // n ≥ 1075, and the tiny early terms that do underflow contribute nothing anyway.
+    let mut log_term = n as f64 * 0.5f64.ln(); // ln P(X = 0)
     let mut cumulative = 0.0;
     for j in 1..=n {
-        cumulative += term;
+        cumulative += log_term.exp();
         if cumulative >= CONFIDENCE {
-            return j;
+            return (j, cumulative);
         }
-        // P(X = j) from P(X = j − 1).
-        term *= (n - (j - 1)) as f64 / j as f64;
+        // ln P(X = j) from ln P(X = j − 1).
+        log_term += ((n - (j - 1)) as f64 / j as f64).ln();
     }
-    n
+    (n, cumulative.min(1.0))
 }
 
 /// How much of the machine an implementation takes: candidates are considered lightest
@@ -159,9 +169,9 @@ pub fn decide(cell: &Cell) -> Decision {
         };
         if vs_reference.upper >= 1.0 - NOISE_FLOOR {
             rejected.push(format!(
-                "{kind} not faster than the reference with {:.0} % confidence (paired ratio {:.3}, \
+                "{kind} not faster than the reference with {:.1} % confidence (paired ratio {:.3}, \
                  upper bound {:.3} over {} rounds; needed < {:.2})",
-                100.0 * CONFIDENCE,
+                100.0 * vs_reference.confidence,
                 vs_reference.median,
                 vs_reference.upper,
                 vs_reference.rounds,
@@ -196,13 +206,13 @@ pub fn decide(cell: &Cell) -> Decision {
         Some((kind, timing, paired)) => {
             let mut reason = format!(
                 "{kind}: {:.2}× faster than reference (median {} vs {}; paired ratio {:.3}, \
-                 ≤ {:.3} at {:.0} % over {} rounds)",
+                 ≤ {:.3} at {:.1} % over {} rounds)",
                 reference.median_secs / timing.median_secs,
                 format_secs(timing.median_secs),
                 format_secs(reference.median_secs),
                 paired.median,
                 paired.upper,
-                100.0 * CONFIDENCE,
+                100.0 * paired.confidence,
                 paired.rounds
             );
             if !rejected.is_empty() {
@@ -371,12 +381,22 @@ mod tests {
             (17, 13),
             (200, 113),
         ] {
-            assert_eq!(upper_order_statistic(n), j, "n = {n}");
+            assert_eq!(upper_order_statistic(n).0, j, "n = {n}");
         }
+        // The achieved confidence: 31/32 at 5 rounds, 7/8 with 3 (below 95 %: said so).
+        assert!((upper_order_statistic(5).1 - 31.0 / 32.0).abs() < 1e-12);
+        assert!((upper_order_statistic(3).1 - 0.875).abs() < 1e-12);
+        // Far beyond where 0.5ⁿ underflows (n ≥ 1075): mean n/2 plus 1.645 standard deviations.
+        let (j, confidence) = upper_order_statistic(10_000);
+        assert!((5083..=5084).contains(&j), "{j}");
+        assert!((0.95..0.96).contains(&confidence), "{confidence}");
         let a = TimingStats::from_samples(vec![3.0, 1.0, 2.0, 8.0, 5.0]).unwrap();
         let b = TimingStats::from_samples(vec![1.0; 5]).unwrap();
         let p = PairedRatio::of(&a, &b).unwrap();
         assert_eq!((p.rounds, p.median, p.upper), (5, 3.0, 8.0));
+        // Samples from different rounds cannot be paired.
+        let short = TimingStats::from_samples(vec![1.0; 4]).unwrap();
+        assert_eq!(PairedRatio::of(&a, &short), None);
     }
 
     #[test]
@@ -393,6 +413,25 @@ mod tests {
     }
 
     #[test]
+    fn independent_noise_on_both_sides() {
+        // ±30 % noise that does not move with the reference's: a 40 % faster candidate is
+        // slower in 2 of 15 rounds, but the bound (0.814) still shows the win; an equally
+        // fast one (bound 1.356) does not qualify.
+        let reference: Vec<f64> = (0..15)
+            .map(|i| 1.0 + 0.3 * (i as f64 * 1.7).sin())
+            .collect();
+        let noise = |i: usize| 1.0 + 0.3 * (i as f64 * 2.3).cos();
+        let ratios =
+            |speed: f64| -> Vec<f64> { (0..15).map(|i| speed * noise(i) / reference[i]).collect() };
+        let d = decide(&paired_cell(&reference, &ratios(0.6)));
+        assert_eq!(d.implementation, Vectorized, "{}", d.reason);
+        assert!(d.reason.contains("≤ 0.814"), "{}", d.reason);
+        let d = decide(&paired_cell(&reference, &ratios(1.0)));
+        assert_eq!(d.implementation, Reference, "{}", d.reason);
+        assert!(d.reason.contains("upper bound 1.356"), "{}", d.reason);
+    }
+
+    #[test]
     fn an_inconsistent_win_keeps_the_reference() {
         // Faster in 8 rounds of 15 (median ratio 0.8) but slower in 7: the 95 % bound is
         // the 12th ratio, 1.1.
@@ -404,7 +443,7 @@ mod tests {
         assert_eq!(d.implementation, Reference, "{}", d.reason);
         assert!(
             d.reason
-                .contains("not faster than the reference with 95 % confidence")
+                .contains("not faster than the reference with 98.2 % confidence")
                 && d.reason.contains("upper bound 1.100"),
             "{}",
             d.reason

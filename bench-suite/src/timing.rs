@@ -28,8 +28,8 @@ pub struct TimingStats {
     /// `numpy.quantile`'s default).
     pub q1_secs: f64,
     pub q3_secs: f64,
-    /// Interquartile range over the median: the spread the selection and the regression check
-    /// treat as this implementation's noise.
+    /// Interquartile range over the median: the spread the regression check treats as this
+    /// implementation's noise (the selection pairs samples by round instead, `select.rs`).
     pub iqr_rel: f64,
     /// Median absolute deviation from the median, over the median.
     pub mad_rel: f64,

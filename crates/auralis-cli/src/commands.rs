@@ -189,7 +189,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let gains =
                 match (gains, preset) {
                     // `--gains warm` is the preset, as `--preset warm` is.
-                    (Some(name), _) if PRESET_NAMES.contains(&name.trim()) => {
+                    (Some(name), _)
+                        if PRESET_NAMES
+                            .iter()
+                            .any(|p| p.eq_ignore_ascii_case(name.trim())) =>
+                    {
                         EqGains::preset(name.trim())?
                     }
                     (Some(list), _) => EqGains::parse(&list)?,

@@ -128,7 +128,7 @@ fn eq_preset_writes_output_and_protects_files() {
         path_str(&input),
         path_str(&by_gains),
         "--gains",
-        "warm",
+        "Warm",
     ]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(read_wav(&by_gains).unwrap(), processed);

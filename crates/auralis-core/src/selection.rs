@@ -41,8 +41,8 @@ pub struct Bucket {
     pub measured_on: String,
     pub max_frames: Option<u64>,
     pub implementation: ImplKind,
-    /// Why: speed-up over the reference and the noise it had to beat, or why the reference
-    /// was kept.
+    /// Why: speed-up over the reference and the evidence for it (paired ratio, its
+    /// confidence bound, rounds), or why the reference was kept.
     pub reason: String,
 }
 
