@@ -29,7 +29,7 @@ pub struct MachineInfo {
     /// `release` or `debug` (debug assertions on: timings are meaningless).
     pub build: String,
     pub git_commit: Option<String>,
-    /// Uncommitted changes in the work tree when the run started.
+    /// Uncommitted changes in the work tree when the run started, outside `reports/`.
     pub git_dirty: Option<bool>,
     /// `<os>-<arch>` plus the kernel release when readable.
     pub os: String,
@@ -43,8 +43,14 @@ impl MachineInfo {
     pub fn probe(repo: &Path) -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let git_commit = command_output("git", &["rev-parse", "HEAD"], repo);
-        let git_dirty = command_output_raw("git", &["status", "--porcelain"], repo)
-            .map(|status| !status.trim().is_empty());
+        // `reports/` is the lab's own output, rewritten by every run: changes there are not
+        // "uncommitted code" (otherwise every second run in a row would be marked dirty).
+        let git_dirty = command_output_raw(
+            "git",
+            &["status", "--porcelain", "--", ".", ":(exclude)reports"],
+            repo,
+        )
+        .map(|status| !status.trim().is_empty());
         let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
         MachineInfo {
             cpu_model: cpu_model(&cpuinfo).unwrap_or_else(|| "unknown".to_string()),
