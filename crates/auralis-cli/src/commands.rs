@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use auralis::dynamics::{CompressorSettings, DynamicsOutput, LimiterSettings, PeakMode};
-use auralis::eq::{EqGains, EqSettings, PRESET_NAMES};
+use auralis::eq::{EqGains, EqSettings};
 use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
 use auralis::{AudioBuffer, ImplKind};
 use clap::{Args, Parser, Subcommand};
@@ -188,15 +188,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             let gains =
                 match (gains, preset) {
-                    // `--gains warm` is the preset, as `--preset warm` is.
-                    (Some(name), _)
-                        if PRESET_NAMES
-                            .iter()
-                            .any(|p| p.eq_ignore_ascii_case(name.trim())) =>
-                    {
-                        EqGains::preset(name.trim())?
-                    }
-                    (Some(list), _) => EqGains::parse(&list)?,
+                    // `--gains warm` is the preset, as `--preset warm` is: `EqGains::preset`
+                    // knows the names; anything else is parsed as numbers (and its error
+                    // is the one reported).
+                    (Some(list), _) => EqGains::preset(&list).or_else(|_| EqGains::parse(&list))?,
                     (None, Some(name)) => EqGains::preset(&name)?,
                     (None, None) => return Err(CliError::usage(
                         "give --gains \"g1,…,g25\" or --preset NAME (flat, warm, bright, balanced)",

@@ -56,9 +56,7 @@ pub mod spectrum {
 
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
-    pub use auralis_eq::{
-        band_centres_hz, EqGains, EqSettings, EqStream, StreamMode, NUM_BANDS, PRESET_NAMES,
-    };
+    pub use auralis_eq::{band_centres_hz, EqGains, EqSettings, EqStream, StreamMode, NUM_BANDS};
 
     use crate::{selection, AudioBuffer, ImplKind, Result};
 
