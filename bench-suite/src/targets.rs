@@ -178,9 +178,7 @@ pub struct Outcome {
 
 fn cell<'a>(report: &'a Report, stage: &str, input: &str) -> Option<&'a Cell> {
     report
-        .stages
-        .iter()
-        .find(|s| s.name == stage)?
+        .stage(stage)?
         .cells
         .iter()
         .find(|c| c.input == input && c.error.is_none())
@@ -243,9 +241,7 @@ fn evaluate_one(report: &Report, target: Target) -> Outcome {
         }
         Metric::StreamP999Secs { chunk_frames } | Metric::StreamP999Share { chunk_frames } => {
             let Some(chunk) = report
-                .stages
-                .iter()
-                .find(|s| s.name == target.stage)
+                .stage(target.stage)
                 .and_then(|s| s.streaming.as_ref())
                 .and_then(|s| s.chunks.iter().find(|c| c.chunk_frames == chunk_frames))
                 .filter(|c| c.error.is_none() && c.calls > 0)
@@ -300,19 +296,30 @@ fn describe(metric: Metric) -> String {
 }
 
 impl Outcome {
+    /// What was measured, naming the implementation it was measured on if any:
+    /// `whole file, music-180s, median (parallel)`.
+    fn what(&self) -> String {
+        match self.implementation {
+            Some(kind) => format!("{} ({kind})", describe(self.target.metric)),
+            None => describe(self.target.metric),
+        }
+    }
+
+    /// A value in the target's unit, `–` for none.
+    fn show(&self, value: Option<f64>) -> String {
+        value.map_or("–".to_string(), |v| show(self.target.metric, v))
+    }
+
     /// One line for the console: `eq #3 whole file, music-180s, median (parallel): 72.9 ms
     /// (limit 70.00 ms): met at best only`. Verdict labels carry no Markdown here.
     pub fn line(&self) -> String {
         let t = self.target;
-        let what = match self.implementation {
-            Some(kind) => format!("{} ({kind})", describe(t.metric)),
-            None => describe(t.metric),
-        };
         format!(
-            "{} #{} {what}: {} (limit {}): {}",
+            "{} #{} {}: {} (limit {}): {}",
             t.stage,
             t.issue,
-            self.measured.map_or("–".to_string(), |v| show(t.metric, v)),
+            self.what(),
+            self.show(self.measured),
             show(t.metric, t.limit),
             self.verdict.label().trim_matches('*')
         )
@@ -336,21 +343,16 @@ pub fn write_markdown(md: &mut String, report: &Report) {
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
     for o in evaluate(report) {
         let t = o.target;
-        let opt = |v: Option<f64>| v.map_or("–".to_string(), |v| show(t.metric, v));
-        let what = match o.implementation {
-            Some(kind) => format!("{} ({kind})", describe(t.metric)),
-            None => describe(t.metric),
-        };
         let _ = writeln!(
             md,
             "| {} | #{} | {} | ≤ {} | {} | {} | {} | {} |",
             t.stage,
             t.issue,
-            what,
+            o.what(),
             show(t.metric, t.limit),
-            opt(o.measured),
-            opt(o.best),
-            opt(o.floor),
+            o.show(o.measured),
+            o.show(o.best),
+            o.show(o.floor),
             o.verdict.label()
         );
     }
