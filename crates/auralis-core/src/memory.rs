@@ -21,13 +21,15 @@
 //! of the source. On targets other than x86-64 they fall back to a plain copy and no
 //! prefetch.
 
+/// `f32`s per 64-byte cache line: the unit [`prefetch`] works in.
+pub const FLOATS_PER_LINE: usize = 64 / std::mem::size_of::<f32>();
+
 /// Asks the CPU to start loading `data` into the cache (a hint: no effect on results).
 #[inline]
 pub fn prefetch(data: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        const FLOATS_PER_LINE: usize = 64 / std::mem::size_of::<f32>();
         for line in data.chunks(FLOATS_PER_LINE) {
             // SAFETY: a prefetch of a valid address has no architectural effect; SSE is part
             // of the x86-64 baseline.

@@ -26,12 +26,10 @@
 
 use std::ops::Range;
 
-use auralis_core::memory::prefetch;
+use auralis_core::memory::{prefetch, FLOATS_PER_LINE};
 
-/// Floats per 64-byte cache line.
-const LINE: usize = 64 / std::mem::size_of::<f32>();
 /// Frames per tick: one cache line per input channel.
-pub(crate) const TICK_FRAMES: usize = LINE;
+pub(crate) const TICK_FRAMES: usize = FLOATS_PER_LINE;
 
 /// Memory work a long sequential loop can interleave with its arithmetic.
 pub(crate) trait Background {
