@@ -81,8 +81,7 @@ pub struct Count {
 
 impl IcountReport {
     pub fn read(path: &Path) -> LabResult<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LabError::Input(format!("{}: cannot read: {e}", path.display())))?;
+        let text = crate::report::read_text(path)?;
         serde_json::from_str(&text).map_err(|e| {
             LabError::Input(format!(
                 "{}: not an instruction-count file: {e}",

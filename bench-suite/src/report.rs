@@ -367,6 +367,18 @@ pub fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+/// The text of a file the lab reads back (a report, a baseline), with an error that names
+/// the file and says whether it is missing or unreadable.
+pub(crate) fn read_text(path: &Path) -> LabResult<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            LabError::Input(format!("{}: no such file", path.display()))
+        } else {
+            LabError::Input(format!("{}: cannot read: {e}", path.display()))
+        }
+    })
+}
+
 impl Report {
     /// The report as pretty JSON.
     pub fn to_json(&self) -> LabResult<String> {
@@ -397,14 +409,7 @@ impl Report {
 
     /// Reads a report file.
     pub fn read(path: &Path) -> LabResult<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                LabError::Input(format!("{}: no such file", path.display()))
-            } else {
-                LabError::Input(format!("{}: cannot read: {e}", path.display()))
-            }
-        })?;
-        Self::from_json(&text, path)
+        Self::from_json(&read_text(path)?, path)
     }
 
     /// The stage called `name`, if it was measured.
