@@ -182,7 +182,8 @@ pub fn decide(cell: &Cell) -> Decision {
         match best {
             None => best = Some((kind, timing, vs_reference)),
             Some((lighter, chosen, _)) => {
-                // A heavier implementation must also beat the lighter choice, round by round.
+                // A heavier implementation must also beat the lighter choice: the median of their
+                // per-round ratios, by the margin.
                 let vs_lighter =
                     PairedRatio::of(timing, chosen).map_or(f64::INFINITY, |p| p.median);
                 if vs_lighter <= 1.0 - HEAVIER_MARGIN {
