@@ -9,7 +9,8 @@ use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
 use auralis::{AudioBuffer, ImplKind};
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::{write_output, Format};
+use crate::console;
+use crate::output::{prepare, Format};
 
 /// Audio mastering stages, measured and verified by Auralis Lab.
 #[derive(Debug, Parser)]
@@ -25,9 +26,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the spectrum analysis of a WAV file.
+    /// Print the spectrum analysis of an audio file.
     Analyze {
-        /// The WAV file to analyse.
+        /// The audio file to analyse.
         file: PathBuf,
         /// Print machine-readable JSON instead of a table.
         #[arg(long)]
@@ -40,8 +41,9 @@ enum Command {
     Eq {
         #[command(flatten)]
         io: IoArgs,
-        /// 25 comma-separated band gains in dB (clipped to ±12 dB), or a preset name…
-        #[arg(long, conflicts_with = "preset")]
+        /// 25 comma-separated band gains in dB, band 1 (0–100 Hz) first (clipped to
+        /// ±12 dB, with a warning), or a preset name…
+        #[arg(long, conflicts_with = "preset", allow_hyphen_values = true)]
         gains: Option<String>,
         /// …or a preset: flat, warm, bright, balanced.
         #[arg(long)]
@@ -77,7 +79,7 @@ enum Command {
     Limit {
         #[command(flatten)]
         io: IoArgs,
-        /// Ceiling in dBFS (≤ 0).
+        /// Ceiling in dBFS (dBTP with --true-peak), from -60 to 0.
         #[arg(long, default_value_t = LimiterSettings::default().ceiling_db, allow_negative_numbers = true)]
         ceiling: f32,
         /// Release in ms.
@@ -94,13 +96,14 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct IoArgs {
-    /// Input WAV file.
+    /// Input audio file.
     input: PathBuf,
-    /// Output WAV file (written atomically; never the input).
+    /// Output WAV file, or - for standard output. A regular file is written atomically (links
+    /// are followed); a FIFO or character device is written directly; never the input.
     output: PathBuf,
-    /// Output sample format.
-    #[arg(long, value_enum, default_value = "f32")]
-    format: Format,
+    /// Output sample format [default: f32 for a .wav name, wav24 for -, FIFOs and devices].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Replace the output file if it already exists.
     #[arg(long)]
     overwrite: bool,
@@ -130,8 +133,21 @@ impl CliError {
         }
     }
 
+    /// Standard output was closed by its reader: a normal end, exit code 0, no message.
+    pub fn broken_pipe() -> Self {
+        CliError {
+            code: 0,
+            message: String::new(),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         self.code
+    }
+
+    /// Whether there is nothing to tell the user (a broken pipe).
+    pub fn is_silent(&self) -> bool {
+        self.message.is_empty()
     }
 }
 
@@ -170,15 +186,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Some(kind) => auralis::spectrum::analyze_with(kind, &audio, &settings)?,
                 None => auralis::spectrum::analyze(&audio, &settings)?,
             };
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&result).map_err(CliError::other)?
-                );
+            let text = if json {
+                serde_json::to_string_pretty(&result).map_err(CliError::other)? + "\n"
             } else {
-                print_spectrum(&file, &audio, &result);
-            }
-            Ok(())
+                spectrum_table(&file, &audio, &result)
+            };
+            console::out(&text)
         }
         Command::Eq {
             io,
@@ -191,7 +204,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     // `--gains warm` is the preset, as `--preset warm` is: `EqGains::preset`
                     // knows the names; anything else is parsed as numbers (and its error
                     // is the one reported).
-                    (Some(list), _) => EqGains::preset(&list).or_else(|_| EqGains::parse(&list))?,
+                    (Some(list), _) => match EqGains::preset(&list) {
+                        Ok(gains) => gains,
+                        Err(_) => parse_gains(&list)?,
+                    },
                     (None, Some(name)) => EqGains::preset(&name)?,
                     (None, None) => return Err(CliError::usage(
                         "give --gains \"g1,…,g25\" or --preset NAME (flat, warm, bright, balanced)",
@@ -202,12 +218,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 hop,
                 ..EqSettings::default()
             };
+            let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
             let audio = read(&io.input)?;
+            output.check_fits(&audio)?;
             let out = match forced {
                 Some(kind) => auralis::eq::process_with(kind, &audio, &settings)?,
                 None => auralis::eq::process(&audio, &settings)?,
             };
-            write_output(&io.input, &io.output, &out, io.format, io.overwrite)
+            output.write(&out, None)
         }
         Command::Compress {
             io,
@@ -263,21 +281,47 @@ fn run_dynamics(
     settings: &auralis::dynamics::DynamicsSettings,
     forced: Option<ImplKind>,
 ) -> Result<(), CliError> {
+    let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
     let audio = read(&io.input)?;
+    output.check_fits(&audio)?;
     let out: DynamicsOutput = match forced {
         Some(kind) => auralis::dynamics::process_with(kind, &audio, settings)?,
         None => auralis::dynamics::process(&audio, settings)?,
     };
-    write_output(&io.input, &io.output, &out.audio, io.format, io.overwrite)?;
-    eprintln!(
+    // Integer codes stay within the limiter's ceiling (a sample at the ceiling rounds
+    // toward zero rather than one step over it).
+    let ceiling = settings
+        .limiter
+        .as_ref()
+        .map(|l| 10f32.powf(l.ceiling_db / 20.0));
+    output.write(&out.audio, ceiling)?;
+    console::note(&format!(
         "gain reduction: max {:.2} dB, mean {:.2} dB, {:.2} s over threshold",
         out.stats.max_reduction_db, out.stats.mean_reduction_db, out.stats.time_over_threshold_secs
-    );
+    ));
     Ok(())
 }
 
-fn print_spectrum(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) {
-    println!(
+/// Parses `--gains`, warning about values clipped to ±12 dB (the EQ clips them; silently,
+/// a user asking for +20 dB would not know they got +12).
+fn parse_gains(list: &str) -> Result<EqGains, CliError> {
+    let (gains, clipped) = EqGains::parse_noting_clipped(list)?;
+    if !clipped.is_empty() {
+        let values: Vec<String> = clipped.iter().map(|v| v.to_string()).collect();
+        console::note(&format!(
+            "auralis: warning: gain values {} are beyond ±{} dB and were clipped to it",
+            values.join(", "),
+            auralis::eq::MAX_GAIN_DB
+        ));
+    }
+    Ok(gains)
+}
+
+fn spectrum_table(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
         "{}: {} ch, {} Hz, {:.2} s, {} frames (fft {}, hop {}, {:?}-weighted)",
         file.display(),
         audio.num_channels(),
@@ -288,12 +332,13 @@ fn print_spectrum(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) {
         r.settings.hop,
         r.settings.weighting
     );
-    println!("peak frequency  {:>10.1} Hz", r.peak_frequency_hz);
-    println!("centroid        {:>10.1} Hz", r.centroid_hz);
-    println!("rolloff (85 %)  {:>10.1} Hz", r.rolloff_hz);
-    println!("total energy    {:>10.2} dB", r.total_energy_db);
-    println!("band  centre Hz   level dB");
+    let _ = writeln!(t, "peak frequency  {:>10.1} Hz", r.peak_frequency_hz);
+    let _ = writeln!(t, "centroid        {:>10.1} Hz", r.centroid_hz);
+    let _ = writeln!(t, "rolloff (85 %)  {:>10.1} Hz", r.rolloff_hz);
+    let _ = writeln!(t, "total energy    {:>10.2} dB", r.total_energy_db);
+    let _ = writeln!(t, "band  centre Hz   level dB");
     for (i, (f, l)) in r.band_centres_hz.iter().zip(&r.band_levels_db).enumerate() {
-        println!("{i:>4} {f:>10.1} {l:>10.2}");
+        let _ = writeln!(t, "{i:>4} {f:>10.1} {l:>10.2}");
     }
+    t
 }

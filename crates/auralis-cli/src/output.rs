@@ -1,52 +1,127 @@
-//! Where processed audio goes: atomically, never over the input, never over an existing file
-//! unless asked to.
+//! Where processed audio goes. The output is checked before any work is done: what the path
+//! names (`-` is standard output; links are followed; FIFOs and character devices are written
+//! directly; only a regular file is ever replaced, atomically — see `auralis_io::OutputPath`),
+//! that it is not the input, that an existing file is replaced only with `--overwrite`, and
+//! that the format fits the name.
 
 use std::path::Path;
 
-use auralis::io::{write_wav, SampleFormat};
+use auralis::io::{check_wav_fits, write_wav_output, IoError, OutputPath, SampleFormat};
 use auralis::AudioBuffer;
 
 use crate::commands::CliError;
+use crate::console;
 
-/// Output sample formats offered on the command line.
+/// Output sample formats, named alike in every subcommand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// 32-bit float (lossless for what the stages compute).
+    /// 16-bit integer WAV (CD; rounded, never above a limiter's ceiling).
+    #[value(alias = "i16")]
+    Wav16,
+    /// 24-bit integer WAV.
+    Wav24,
+    /// 32-bit float WAV (lossless for what the stages compute).
     F32,
-    /// 16-bit integer (rounded; clipped at full scale).
-    I16,
 }
 
-/// Writes `audio` to `output` after the safety checks.
-pub fn write_output(
+impl Format {
+    fn sample_format(self) -> SampleFormat {
+        match self {
+            Format::Wav16 => SampleFormat::Int16,
+            Format::Wav24 => SampleFormat::Int24,
+            Format::F32 => SampleFormat::Float32,
+        }
+    }
+}
+
+/// An output that passed every check that can be made before processing.
+pub struct PreparedOutput {
+    path: OutputPath,
+    format: SampleFormat,
+    overwrite: bool,
+}
+
+/// Resolves and checks `output` for a command reading `input`.
+///
+/// The format: `--format` if given; else a `.wav` name is 32-bit float (the single-stage
+/// commands' lossless default) and a name without extension (`-`, a FIFO, a device) is
+/// 24-bit WAV. Another extension is refused: WAV bytes are never written under a name that
+/// promises another format.
+pub fn prepare(
     input: &Path,
     output: &Path,
-    audio: &AudioBuffer,
-    format: Format,
+    format: Option<Format>,
     overwrite: bool,
-) -> Result<(), CliError> {
-    if same_file(input, output) {
+) -> Result<PreparedOutput, CliError> {
+    let path = OutputPath::resolve(output).map_err(|e| CliError::usage(e.to_string()))?;
+    if path.is_same_file_as(input) {
         return Err(CliError::usage(format!(
             "output {} is the input file; choose another path (the input is never overwritten)",
             output.display()
         )));
     }
-    if output.exists() && !overwrite {
+    if path.existing_file().is_some() && !overwrite {
         return Err(CliError::usage(format!(
             "output {} already exists; pass --overwrite to replace it",
             output.display()
         )));
     }
-    let format = match format {
-        Format::F32 => SampleFormat::Float32,
-        Format::I16 => SampleFormat::Int16,
+    let format = match path.extension().as_deref() {
+        Some("wav") => format.unwrap_or(Format::F32),
+        None => format.unwrap_or(Format::Wav24),
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "output {}: cannot write .{other} files; outputs are WAV \
+                 (--format wav16|wav24|f32): name it *.wav, or - for standard output",
+                output.display()
+            )))
+        }
     };
-    write_wav(output, audio, format).map_err(CliError::other)
+    Ok(PreparedOutput {
+        path,
+        format: format.sample_format(),
+        overwrite,
+    })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+impl PreparedOutput {
+    /// Refuses, before processing, audio the format cannot hold (a WAV over 4 GiB).
+    pub fn check_fits(&self, audio: &AudioBuffer) -> Result<(), CliError> {
+        check_wav_fits(
+            self.path.requested(),
+            audio.num_channels(),
+            audio.len() as u64,
+            audio.sample_rate(),
+            self.format,
+        )
+        .map_err(|e| CliError::usage(e.to_string()))
+    }
+
+    /// Writes `audio`; with `ceiling` (linear), integer codes never exceed it. Warns on
+    /// stderr when samples beyond full scale had to be clipped.
+    pub fn write(&self, audio: &AudioBuffer, ceiling: Option<f32>) -> Result<(), CliError> {
+        let summary = write_wav_output(&self.path, self.overwrite, audio, self.format, ceiling)
+            .map_err(write_error)?;
+        if summary.clipped > 0 {
+            console::note(&format!(
+                "auralis: warning: {} samples beyond full scale were clipped in the {}-bit \
+                 output {} (peak {:+.2} dBFS); lower the level or use --format f32",
+                summary.clipped,
+                self.format.bits(),
+                self.path.requested().display(),
+                20.0 * f64::from(audio.peak()).log10()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A write that failed: a closed pipe is the reader's choice (a normal end), anything else
+/// (a full disk, a vanished directory) is a failure, exit code 1.
+fn write_error(err: IoError) -> CliError {
+    if err.is_broken_pipe() {
+        CliError::broken_pipe()
+    } else {
+        CliError::other(err)
     }
 }

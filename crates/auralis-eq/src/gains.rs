@@ -3,7 +3,7 @@
 use auralis_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::bands::NUM_BANDS;
+use crate::bands::{BAND_EDGES_HZ, NUM_BANDS};
 
 /// Largest boost or cut per band, in dB. Larger requests are clipped (not rejected): a
 /// mastering EQ moves tonal balance, it is not a notch filter.
@@ -56,7 +56,10 @@ impl EqGains {
             if !g.is_finite() {
                 return Err(Error::param(
                     "gains",
-                    format!("band {band} gain is {g}; gains must be finite numbers of dB"),
+                    format!(
+                        "{} is {g}; gains must be finite numbers of dB",
+                        describe_band(band)
+                    ),
                 ));
             }
             *out = g.clamp(-MAX_GAIN_DB, MAX_GAIN_DB);
@@ -111,11 +114,19 @@ impl EqGains {
             let value: f32 = field.trim().parse().map_err(|_| {
                 Error::param(
                     "gains",
-                    format!(
-                        "item {} (`{}`) is not a number of dB",
-                        index + 1,
-                        field.trim()
-                    ),
+                    if index < NUM_BANDS {
+                        format!(
+                            "{} (`{}`) is not a number of dB",
+                            describe_band(index),
+                            field.trim()
+                        )
+                    } else {
+                        format!(
+                            "value {} (`{}`) is not a number of dB",
+                            index + 1,
+                            field.trim()
+                        )
+                    },
                 )
             })?;
             if let Some(slot) = gains.get_mut(index) {
@@ -130,6 +141,18 @@ impl EqGains {
             ));
         }
         Self::new(&gains)
+    }
+
+    /// Like [`EqGains::parse`], and also returns the values that were beyond ±12 dB and
+    /// clipped (as given), so that a command line can say so.
+    pub fn parse_noting_clipped(text: &str) -> Result<(Self, Vec<f32>)> {
+        let gains = Self::parse(text)?;
+        let clipped = text
+            .split(',')
+            .filter_map(|f| f.trim().parse::<f32>().ok())
+            .filter(|g| g.abs() > MAX_GAIN_DB)
+            .collect();
+        Ok((gains, clipped))
     }
 
     /// The 25 gains in dB, band 0 first.
@@ -170,6 +193,18 @@ impl From<EqGains> for Vec<f32> {
     fn from(gains: EqGains) -> Self {
         gains.0.to_vec()
     }
+}
+
+/// How messages name a band: the position a user typed it at (1-based, as in a
+/// comma-separated list) and its frequency range, so the 0-based index of the code never
+/// shows.
+fn describe_band(index: usize) -> String {
+    format!(
+        "value {} of {NUM_BANDS} (band {:.0}–{:.0} Hz)",
+        index + 1,
+        BAND_EDGES_HZ[index],
+        BAND_EDGES_HZ[index + 1]
+    )
 }
 
 #[cfg(test)]

@@ -48,6 +48,11 @@ impl IoError {
         }
     }
 
+    /// Whether this is a write to a pipe whose reader has gone (`EPIPE`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, IoError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::NotFound {
             return IoError::NotFound {

@@ -22,11 +22,15 @@ mod decode;
 mod error;
 mod format;
 mod header;
+mod output;
 mod read;
 mod write;
 
-pub use atomic::{write_atomically, write_atomically_with};
+pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
 pub use error::IoError;
 pub use format::{SampleFormat, WavSpec};
+pub use output::{OutputKind, OutputPath};
 pub use read::{read_wav, read_wav_from, WavChunkReader};
-pub use write::{encode_wav, write_wav, write_wav_to};
+pub use write::{
+    check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_to, EncodeSummary,
+};

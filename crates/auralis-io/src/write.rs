@@ -13,6 +13,7 @@ use auralis_core::AudioBuffer;
 use crate::atomic::write_atomically_with;
 use crate::error::IoError;
 use crate::format::SampleFormat;
+use crate::output::OutputPath;
 
 /// Largest header hound writes (RIFF + WAVE_FORMAT_EXTENSIBLE `fmt ` + `data` header).
 const MAX_HEADER_BYTES: u64 = 68;
@@ -32,7 +33,61 @@ const ENCODE_CHUNK_FRAMES: usize = 16 * 1024;
 /// larger is [`IoError::Unsupported`], found before the file is touched.
 pub fn write_wav(path: &Path, audio: &AudioBuffer, format: SampleFormat) -> Result<(), IoError> {
     let header = header(audio, format, path)?;
-    write_atomically_with(path, |w| encode(w, &header, audio, format))
+    write_atomically_with(path, |w| encode(w, &header, audio, format, None).map(drop))
+}
+
+/// Writes `audio` as WAV to a resolved output (a regular file atomically, a stream or device
+/// directly; see [`OutputPath`]). With `ceiling`, integer codes never exceed it: a sample
+/// within the ceiling that would round one step past it rounds toward zero instead.
+/// Returns how many samples were clipped at the integer format's full scale.
+pub fn write_wav_output(
+    output: &OutputPath,
+    replace_existing: bool,
+    audio: &AudioBuffer,
+    format: SampleFormat,
+    ceiling: Option<f32>,
+) -> Result<EncodeSummary, IoError> {
+    let header = header(audio, format, output.requested())?;
+    let mut summary = EncodeSummary::default();
+    output.write_with(replace_existing, |w| {
+        summary = encode(w, &header, audio, format, ceiling)?;
+        Ok(())
+    })?;
+    Ok(summary)
+}
+
+/// Checks, before any work is done, that `frames` frames of `channels` channels at
+/// `sample_rate` fit a WAV file of `format` (4 GiB of data, 65 535 channels, the byte-rate
+/// field); `path` names the output in the error.
+pub fn check_wav_fits(
+    path: &Path,
+    channels: usize,
+    frames: u64,
+    sample_rate: u32,
+    format: SampleFormat,
+) -> Result<(), IoError> {
+    let too_big = |what: String| IoError::unsupported(path, what);
+    if channels > usize::from(u16::MAX) {
+        return Err(too_big(format!("{channels} channels (at most 65535)")));
+    }
+    let block_align = channels as u64 * format.bytes() as u64;
+    if block_align > u64::from(u16::MAX)
+        || block_align * u64::from(sample_rate) > u64::from(u32::MAX)
+    {
+        return Err(too_big(format!(
+            "{channels} channels of {}-bit samples at {sample_rate} Hz overflow the header's \
+             byte-rate fields",
+            format.bits()
+        )));
+    }
+    let data_bytes = block_align.saturating_mul(frames);
+    if data_bytes.saturating_add(MAX_HEADER_BYTES + 1) > u64::from(u32::MAX) {
+        return Err(too_big(format!(
+            "{data_bytes} bytes of samples exceed the 4 GiB limit of the WAV format \
+             (choose a narrower --format or split the file)"
+        )));
+    }
+    Ok(())
 }
 
 /// Writes `audio` as a WAV stream to any writer; `name` stands for it in error messages.
@@ -44,7 +99,9 @@ pub fn write_wav_to(
 ) -> Result<(), IoError> {
     let path = Path::new(name);
     let header = header(audio, format, path)?;
-    encode(writer, &header, audio, format).map_err(|e| IoError::io(path, "cannot write", e))
+    encode(writer, &header, audio, format, None)
+        .map(drop)
+        .map_err(|e| IoError::io(path, "cannot write", e))
 }
 
 /// The bytes of the WAV file [`write_wav`] would write (to hash it, or send it elsewhere).
@@ -57,26 +114,15 @@ pub fn encode_wav(audio: &AudioBuffer, format: SampleFormat) -> Result<Vec<u8>, 
 
 /// The complete header for `audio`, sizes filled in, after checking that they fit.
 fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<u8>, IoError> {
-    let too_big = |what: String| IoError::unsupported(path, what);
-    let channels = u16::try_from(audio.num_channels())
-        .map_err(|_| too_big(format!("{} channels (at most 65535)", audio.num_channels())))?;
-    let block_align = audio.num_channels() as u64 * format.bytes() as u64;
-    if block_align > u64::from(u16::MAX)
-        || block_align * u64::from(audio.sample_rate()) > u64::from(u32::MAX)
-    {
-        return Err(too_big(format!(
-            "{} channels of {}-bit samples at {} Hz overflow the header's byte-rate fields",
-            audio.num_channels(),
-            format.bits(),
-            audio.sample_rate()
-        )));
-    }
-    let data_bytes = block_align * audio.len() as u64;
-    if data_bytes + MAX_HEADER_BYTES + 1 > u64::from(u32::MAX) {
-        return Err(too_big(format!(
-            "{data_bytes} bytes of samples exceed the 4 GiB limit of the WAV format"
-        )));
-    }
+    check_wav_fits(
+        path,
+        audio.num_channels(),
+        audio.len() as u64,
+        audio.sample_rate(),
+        format,
+    )?;
+    let channels = audio.num_channels() as u16;
+    let data_bytes = audio.num_channels() as u64 * format.bytes() as u64 * audio.len() as u64;
     let spec = hound::WavSpec {
         channels,
         sample_rate: audio.sample_rate(),
@@ -111,15 +157,49 @@ fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<
     Ok(bytes)
 }
 
-/// Integer quantisation: `round(x · full_scale)` with ties away from zero, clipped.
+/// Integer quantisation: `round(x · full_scale)` with ties away from zero, then limited to
+/// `[lo, hi]` — the format's range, or the narrower one a ceiling allows.
 ///
 /// Rounds by adding ±½ and truncating, which is exact here: `x · full_scale` has at most
 /// 24 significant bits (an `f32` times a power of two), so adding ½ in `f64` never rounds.
 /// (`f64::round` would be a libm call per sample on baseline x86-64.)
-#[inline(always)]
-fn quantise(x: f32, full_scale: f64) -> i32 {
-    let scaled = f64::from(x) * full_scale;
-    (scaled + 0.5f64.copysign(scaled)).clamp(-full_scale, full_scale - 1.0) as i32
+#[derive(Clone, Copy)]
+struct Quantiser {
+    full_scale: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Quantiser {
+    fn new(format: SampleFormat, ceiling: Option<f32>) -> Self {
+        let full_scale = format.full_scale().unwrap_or(1.0);
+        let (mut lo, mut hi) = (-full_scale, full_scale - 1.0);
+        if let Some(c) = ceiling {
+            // The largest code whose value does not exceed the ceiling: a sample at the
+            // ceiling rounds toward zero instead of one step over it.
+            let limit = (f64::from(c.abs()) * full_scale).floor();
+            hi = hi.min(limit);
+            lo = lo.max(-limit);
+        }
+        Self { full_scale, lo, hi }
+    }
+
+    /// The code for `x`, and whether `x` lay beyond the format's own range (clipped).
+    #[inline(always)]
+    fn code(self, x: f32) -> (i32, bool) {
+        let scaled = f64::from(x) * self.full_scale;
+        let rounded = (scaled + 0.5f64.copysign(scaled)).trunc();
+        let clipped = rounded >= self.full_scale || rounded < -self.full_scale;
+        (rounded.clamp(self.lo, self.hi) as i32, clipped)
+    }
+}
+
+/// What encoding did to the samples.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EncodeSummary {
+    /// Samples beyond the integer format's full scale, stored as its largest (or smallest)
+    /// value. Always 0 for float.
+    pub clipped: u64,
 }
 
 fn encode(
@@ -127,9 +207,16 @@ fn encode(
     header: &[u8],
     audio: &AudioBuffer,
     format: SampleFormat,
-) -> io::Result<()> {
+    ceiling: Option<f32>,
+) -> io::Result<EncodeSummary> {
     writer.write_all(header)?;
-    let full_scale = format.full_scale().unwrap_or(1.0);
+    let q = Quantiser::new(format, ceiling);
+    let mut clipped = 0u64;
+    let mut code = |x: f32| {
+        let (c, over) = q.code(x);
+        clipped += u64::from(over);
+        c
+    };
     let mut buf = Vec::with_capacity(ENCODE_CHUNK_FRAMES * audio.num_channels() * format.bytes());
     let mut start = 0;
     while start < audio.len() {
@@ -139,19 +226,19 @@ fn encode(
         match format {
             SampleFormat::Float32 => interleave(channels, start..end, &mut buf, f32::to_le_bytes),
             // WAV stores 8-bit samples unsigned, offset by 128.
-            SampleFormat::Int8 => interleave(channels, start..end, &mut buf, |x| {
-                [(quantise(x, full_scale) + 128) as u8]
-            }),
+            SampleFormat::Int8 => {
+                interleave(channels, start..end, &mut buf, |x| [(code(x) + 128) as u8])
+            }
             SampleFormat::Int16 => interleave(channels, start..end, &mut buf, |x| {
-                (quantise(x, full_scale) as i16).to_le_bytes()
+                (code(x) as i16).to_le_bytes()
             }),
             SampleFormat::Int24 => interleave(channels, start..end, &mut buf, |x| {
-                let b = quantise(x, full_scale).to_le_bytes();
+                let b = code(x).to_le_bytes();
                 [b[0], b[1], b[2]]
             }),
-            SampleFormat::Int32 => interleave(channels, start..end, &mut buf, |x| {
-                quantise(x, full_scale).to_le_bytes()
-            }),
+            SampleFormat::Int32 => {
+                interleave(channels, start..end, &mut buf, |x| code(x).to_le_bytes())
+            }
         }
         writer.write_all(&buf)?;
         start = end;
@@ -160,7 +247,8 @@ fn encode(
     if data_bytes % 2 == 1 {
         writer.write_all(&[0])?;
     }
-    writer.flush()
+    writer.flush()?;
+    Ok(EncodeSummary { clipped })
 }
 
 /// Appends frames `range` of the planar `channels`, interleaved and encoded, to `out`.
@@ -169,7 +257,7 @@ fn interleave<const B: usize>(
     channels: &[Vec<f32>],
     range: std::ops::Range<usize>,
     out: &mut Vec<u8>,
-    encode: impl Fn(f32) -> [u8; B],
+    mut encode: impl FnMut(f32) -> [u8; B],
 ) {
     let frame_bytes = B * channels.len();
     let start = out.len();

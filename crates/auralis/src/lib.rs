@@ -56,7 +56,9 @@ pub mod spectrum {
 
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
-    pub use auralis_eq::{band_centres_hz, EqGains, EqSettings, EqStream, StreamMode, NUM_BANDS};
+    pub use auralis_eq::{
+        band_centres_hz, EqGains, EqSettings, EqStream, StreamMode, MAX_GAIN_DB, NUM_BANDS,
+    };
 
     use crate::{selection, AudioBuffer, ImplKind, Result};
 
