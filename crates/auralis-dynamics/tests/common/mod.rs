@@ -24,53 +24,27 @@ pub fn sample_peak(audio: &AudioBuffer) -> f64 {
         .fold(0.0f64, |m, &s| m.max(f64::from(s.abs())))
 }
 
-/// An independent implementation of the documented interpolator (Kaiser-windowed sinc,
-/// β = 5, half-width 6, 12 taps per phase, phases at 1/4, 1/2, 3/4, unit DC gain), in f64.
-pub fn oversampled_peak(samples: &[f32]) -> f64 {
-    fn i0(x: f64) -> f64 {
-        let (mut sum, mut term) = (1.0, 1.0);
-        for k in 1..80 {
-            term *= (x / 2.0) * (x / 2.0) / (k * k) as f64;
-            sum += term;
-        }
-        sum
-    }
-    let mut phases = [[0.0f64; 12]; 3];
-    for (k, phase) in phases.iter_mut().enumerate() {
-        let frac = (k + 1) as f64 / 4.0;
-        for (i, tap) in phase.iter_mut().enumerate() {
-            let t = frac + 5.0 - i as f64;
-            let sinc = (std::f64::consts::PI * t).sin() / (std::f64::consts::PI * t);
-            let r = t / 6.0;
-            *tap = sinc * i0(5.0 * (1.0 - r * r).sqrt()) / i0(5.0);
-        }
-        let sum: f64 = phase.iter().sum();
-        phase.iter_mut().for_each(|t| *t /= sum);
-    }
-    let n = samples.len() as isize;
-    let at = |i: isize| {
-        if (0..n).contains(&i) {
-            f64::from(samples[i as usize])
-        } else {
-            0.0
-        }
-    };
-    let mut peak = samples
-        .iter()
-        .fold(0.0f64, |m, &s| m.max(f64::from(s.abs())));
-    for a in -1..n {
-        for phase in &phases {
-            let v: f64 = (0..12).map(|i| phase[i] * at(a - 5 + i as isize)).sum();
-            peak = peak.max(v.abs());
-        }
-    }
-    peak
+/// True peak (linear) as the `ebur128` crate measures it — the independent BS.1770-4 meter
+/// (a port of libebur128) that users hold a master against: 4× below 96 kHz, 2× up to
+/// 192 kHz, the sample peak at 192 kHz.
+pub fn true_peak(audio: &AudioBuffer) -> f64 {
+    let mut meter = ebur128::EbuR128::new(
+        audio.num_channels() as u32,
+        audio.sample_rate(),
+        ebur128::Mode::TRUE_PEAK | ebur128::Mode::SAMPLE_PEAK,
+    )
+    .expect("the meter accepts the layout");
+    let planes: Vec<&[f32]> = audio.channels().iter().map(Vec::as_slice).collect();
+    meter.add_frames_planar_f32(&planes).expect("frames");
+    (0..audio.num_channels() as u32)
+        .map(|c| {
+            let tp = meter.true_peak(c).expect("true peak");
+            tp.max(meter.sample_peak(c).expect("sample peak"))
+        })
+        .fold(0.0, f64::max)
 }
 
-pub fn true_peak(audio: &AudioBuffer) -> f64 {
-    audio
-        .channels()
-        .iter()
-        .map(|c| oversampled_peak(c))
-        .fold(0.0, f64::max)
+/// The true peak of one channel at 48 kHz as the `ebur128` crate measures it.
+pub fn oversampled_peak(samples: &[f32]) -> f64 {
+    true_peak(&AudioBuffer::new(vec![samples.to_vec()], 48_000).expect("valid audio"))
 }
