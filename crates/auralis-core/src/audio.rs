@@ -2,7 +2,20 @@
 //!
 //! Every stage takes an [`AudioBuffer`], so every stage can rely on its invariants instead of
 //! re-checking them: at least one channel, at least one sample, equal channel lengths, finite
-//! samples and a sample rate between 8 kHz and 192 kHz.
+//! samples within ±[`MAX_SAMPLE_MAGNITUDE`] and a sample rate between 8 kHz and 192 kHz.
+//!
+//! Why a magnitude bound: float audio may legitimately exceed full scale (overs of a few dB
+//! in a float master), but nothing real comes near +96 dBFS, while past about 1e9 the stages
+//! stop being exact in `f32` (squared levels and 4096-point FFT sums overflow at ~1e17,
+//! dB-domain gains leave the range of the fast `exp2`): the limiter put a 1e15 input at the
+//! wrong level and made 1e18 silent, the EQ turned 3e38 into NaN, with exit code 0. One
+//! rule for every command and every entry point — refuse, with the sample and the bound
+//! named — replaces three different behaviours. Stage *outputs* may exceed the bound (an EQ
+//! boost of a sample at the bound); the bound is on what comes in.
+
+/// Largest accepted sample magnitude: 2^16, +96.3 dBFS. Every stage processes inputs up to
+/// it exactly as it processes full-scale audio (tested at the bound and just past it).
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 65_536.0;
 
 use crate::error::AudioError;
 
@@ -23,12 +36,28 @@ impl AudioBuffer {
     pub fn new(channels: Vec<Vec<f32>>, sample_rate: u32) -> Result<Self, AudioError> {
         check_shape(&channels, sample_rate)?;
         for (channel, samples) in channels.iter().enumerate() {
+            if let Some(index) = first_invalid_sample(samples) {
+                return Err(AudioError::invalid_sample(channel, index, samples[index]));
+            }
+        }
+        Ok(Self {
+            channels,
+            sample_rate,
+        })
+    }
+
+    /// Builds a buffer from what a stage computed: every invariant of [`AudioBuffer::new`]
+    /// but the input bound. A stage may lift valid input past ±[`MAX_SAMPLE_MAGNITUDE`]
+    /// (a boost, a flat EQ's rounding at the bound); its output is still audio, and
+    /// refusing it would fail a command after the work was done.
+    pub fn from_stage_output(
+        channels: Vec<Vec<f32>>,
+        sample_rate: u32,
+    ) -> Result<Self, AudioError> {
+        check_shape(&channels, sample_rate)?;
+        for (channel, samples) in channels.iter().enumerate() {
             if let Some(index) = first_non_finite(samples) {
-                return Err(AudioError::NonFinite {
-                    channel,
-                    index,
-                    value: samples[index],
-                });
+                return Err(AudioError::invalid_sample(channel, index, samples[index]));
             }
         }
         Ok(Self {
@@ -219,6 +248,32 @@ pub fn check_finite(samples: &[f32]) -> Result<(), AudioError> {
     }
 }
 
+/// Index of the first sample that is not valid *input*: NaN, infinite, or beyond
+/// ±[`MAX_SAMPLE_MAGNITUDE`]. The same branch-free block scan as [`first_non_finite`], with
+/// the bound in place of the exponent test: adding `0x7fff_ffff − bits(MAX)` to the
+/// magnitude bits carries into bit 31 exactly when they exceed the bound's (NaN and ±∞
+/// included, whose magnitude bits are larger than any finite value's).
+pub fn first_invalid_sample(samples: &[f32]) -> Option<usize> {
+    const ABS: u32 = 0x7fff_ffff;
+    const BLOCK: usize = 1024;
+    let offset = ABS - MAX_SAMPLE_MAGNITUDE.to_bits();
+    let valid = |s: &f32| s.abs() <= MAX_SAMPLE_MAGNITUDE;
+    samples
+        .chunks(BLOCK)
+        .enumerate()
+        .find(|(_, block)| {
+            block
+                .iter()
+                .fold(0u32, |flags, s| flags | ((s.to_bits() & ABS) + offset))
+                & 0x8000_0000
+                != 0
+        })
+        .and_then(|(b, block)| {
+            let at = block.iter().position(|s| !valid(s))?;
+            Some(b * BLOCK + at)
+        })
+}
+
 /// Index of the first NaN or infinite sample, if any.
 ///
 /// Scans blocks branch-free: NaN and ±∞ are exactly the values whose exponent bits are all
@@ -249,6 +304,53 @@ pub fn first_non_finite(samples: &[f32]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn samples_at_the_bound_are_accepted_and_past_it_refused() {
+        let max = MAX_SAMPLE_MAGNITUDE;
+        let mut x = vec![0.5f32; 3000];
+        x[5] = max;
+        x[6] = -max;
+        assert_eq!(first_invalid_sample(&x), None);
+        assert!(AudioBuffer::new(vec![x.clone()], 44_100).is_ok());
+        for (i, bad) in [
+            (2999, f32::from_bits(max.to_bits() + 1)),
+            (1500, -1e15),
+            (0, 3e38),
+            (7, f32::NAN),
+            (2048, f32::NEG_INFINITY),
+        ] {
+            let mut y = x.clone();
+            y[i] = bad;
+            assert_eq!(first_invalid_sample(&y), Some(i), "{bad}");
+            let err = AudioBuffer::new(vec![vec![0.0; 3000], y], 44_100).unwrap_err();
+            match (bad.is_finite(), &err) {
+                (
+                    true,
+                    AudioError::OutOfRange {
+                        channel: 1, index, ..
+                    },
+                ) => assert_eq!(*index, i),
+                (
+                    false,
+                    AudioError::NonFinite {
+                        channel: 1, index, ..
+                    },
+                ) => assert_eq!(*index, i),
+                _ => panic!("{bad}: {err:?}"),
+            }
+            assert!(err
+                .to_string()
+                .contains(&format!("sample {i} of channel 1")));
+        }
+        // An out-of-range first, a NaN later: the first invalid sample is named.
+        let mut y = x.clone();
+        y[10] = 1e6;
+        y[20] = f32::NAN;
+        assert_eq!(first_invalid_sample(&y), Some(10));
+        let msg = AudioError::invalid_sample(0, 10, 1e6).to_string();
+        assert!(msg.contains("65536") && msg.contains("+96.3 dBFS"), "{msg}");
+    }
+
     #[test]
     fn first_non_finite_finds_the_first_bad_sample_anywhere() {
         assert_eq!(first_non_finite(&[]), None);

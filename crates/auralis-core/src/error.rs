@@ -24,10 +24,42 @@ pub enum AudioError {
         index: usize,
         value: f32,
     },
+    #[error(
+        "sample {index} of channel {channel} is {value:e}; samples must lie within ±{max} \
+         (+{:.1} dBFS): scale the input down",
+        20.0 * max.log10()
+    )]
+    OutOfRange {
+        channel: usize,
+        index: usize,
+        value: f32,
+        max: f32,
+    },
     #[error("sample rate {rate} Hz is outside the supported range {min}..={max} Hz")]
     SampleRate { rate: u32, min: u32, max: u32 },
     #[error("interleaved data of {len} samples does not divide into {channels} channels")]
     Interleaving { len: usize, channels: usize },
+}
+
+impl AudioError {
+    /// The error for the invalid sample `value` (found by
+    /// [`crate::audio::first_invalid_sample`]): non-finite, or finite and out of range.
+    pub fn invalid_sample(channel: usize, index: usize, value: f32) -> Self {
+        if value.is_finite() {
+            AudioError::OutOfRange {
+                channel,
+                index,
+                value,
+                max: crate::audio::MAX_SAMPLE_MAGNITUDE,
+            }
+        } else {
+            AudioError::NonFinite {
+                channel,
+                index,
+                value,
+            }
+        }
+    }
 }
 
 /// The error type shared by every stage and the lab.

@@ -30,7 +30,7 @@ pub mod selection;
 pub mod stage;
 pub mod stream;
 
-pub use audio::{first_non_finite, AudioBuffer};
+pub use audio::{first_invalid_sample, first_non_finite, AudioBuffer, MAX_SAMPLE_MAGNITUDE};
 pub use error::{AudioError, Error, Result};
 pub use metrics::{Accuracy, Check, Metrics};
 pub use stage::{ImplKind, LabStage, Stage, Trace};

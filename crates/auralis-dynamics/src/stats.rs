@@ -57,7 +57,7 @@ pub(crate) fn finish(
         audio: if summary.finite {
             AudioBuffer::from_checked_finite(channels, input.sample_rate())?
         } else {
-            AudioBuffer::new(channels, input.sample_rate())?
+            AudioBuffer::from_stage_output(channels, input.sample_rate())?
         },
         gain_db,
         stats,

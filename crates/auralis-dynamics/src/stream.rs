@@ -98,13 +98,8 @@ impl DynamicsStream {
                 input.len()
             )));
         }
-        if let Some(i) = auralis_core::first_non_finite(input) {
-            return Err(AudioError::NonFinite {
-                channel: i % c,
-                index: i / c,
-                value: input[i],
-            }
-            .into());
+        if let Some(i) = auralis_core::first_invalid_sample(input) {
+            return Err(AudioError::invalid_sample(i % c, i / c, input[i]).into());
         }
         Ok(input.len() / c)
     }

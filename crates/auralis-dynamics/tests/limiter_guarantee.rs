@@ -207,10 +207,18 @@ proptest! {
 fn extreme_inputs_stay_finite_and_under_the_ceiling() {
     let frames = 5_000;
     let mut x = vec![0.0f32; frames];
-    x[100] = f32::MAX;
-    x[101] = -f32::MAX;
+    // The largest accepted input (see `auralis_core::MAX_SAMPLE_MAGNITUDE`) next to the
+    // smallest normal one; anything larger cannot become audio at all.
+    let max = auralis_core::MAX_SAMPLE_MAGNITUDE;
+    x[100] = max;
+    x[101] = -max;
     x[2000] = f32::MIN_POSITIVE;
-    x[3000] = 1e30;
+    x[3000] = max;
+    for beyond in [f32::MAX, 1e30, 1e15, f32::from_bits(max.to_bits() + 1)] {
+        let mut y = x.clone();
+        y[3000] = beyond;
+        assert!(AudioBuffer::new(vec![y], 44_100).is_err(), "{beyond}");
+    }
     for mode in [PeakMode::Sample, PeakMode::True] {
         let audio = AudioBuffer::new(vec![x.clone(), x.clone()], 44_100).unwrap();
         let settings = DynamicsSettings {

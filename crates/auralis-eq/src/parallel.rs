@@ -59,7 +59,10 @@ pub(crate) fn process(
         .reduce(|| false, |a, b| a || b);
     if any_non_finite {
         // Rare: let the full check name the channel and sample.
-        return Ok(AudioBuffer::new(outputs, audio.sample_rate())?);
+        return Ok(AudioBuffer::from_stage_output(
+            outputs,
+            audio.sample_rate(),
+        )?);
     }
     Ok(AudioBuffer::from_checked_finite(
         outputs,

@@ -31,7 +31,10 @@ pub(crate) fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<Audi
         .iter()
         .map(|x| filter_channel(x, &layout, &windows, |_| &gains, &mut fft))
         .collect::<Result<Vec<_>>>()?;
-    Ok(AudioBuffer::new(channels, audio.sample_rate())?)
+    Ok(AudioBuffer::from_stage_output(
+        channels,
+        audio.sample_rate(),
+    )?)
 }
 
 /// Filters one channel; `gains_for_frame(t)` gives the interleaved bin gains frame `t` uses

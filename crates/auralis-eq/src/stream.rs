@@ -219,12 +219,12 @@ impl EqStream {
                 input.len()
             )));
         }
-        if let Some(index) = auralis_core::first_non_finite(input) {
-            return Err(AudioError::NonFinite {
-                channel: index % self.channels,
-                index: index / self.channels,
-                value: input[index],
-            }
+        if let Some(index) = auralis_core::first_invalid_sample(input) {
+            return Err(AudioError::invalid_sample(
+                index % self.channels,
+                index / self.channels,
+                input[index],
+            )
             .into());
         }
         Ok(())

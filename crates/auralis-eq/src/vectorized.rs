@@ -18,5 +18,8 @@ pub(crate) fn process(
     for (input, out) in audio.channels().iter().zip(&mut channels) {
         filter.filter_frames(input, frames.clone(), out, 0, &mut scratch);
     }
-    Ok(AudioBuffer::new(channels, audio.sample_rate())?)
+    Ok(AudioBuffer::from_stage_output(
+        channels,
+        audio.sample_rate(),
+    )?)
 }

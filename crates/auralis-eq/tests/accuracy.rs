@@ -229,40 +229,56 @@ fn outputs_written_into_reused_buffers_equal_fresh_ones() {
     }
 }
 
-/// Finite input can still overflow: a full-scale f32 signal boosted by +12 dB. Every variant
-/// must refuse to hand back infinities (parallel checks its blocks on the worker threads).
+/// Before the input bound, finite input could overflow (a full-scale `f32` signal boosted by
+/// +12 dB came back as a NaN the input did not have). Now input past
+/// `auralis_core::MAX_SAMPLE_MAGNITUDE` is refused, by the buffer and by the stream alike,
+/// and input at the bound, boosted +12 dB by every variant, stays finite and exact.
 #[test]
-fn overflowing_output_is_a_typed_error_for_every_variant() {
-    let huge: Vec<f32> = (0..20_000)
-        .map(|i| if i % 2 == 0 { f32::MAX } else { -f32::MAX })
-        .collect();
-    let audio = AudioBuffer::new(vec![huge.clone(), huge], 44_100).unwrap();
+fn input_past_the_bound_is_refused_and_at_the_bound_is_processed() {
+    let max = auralis_core::MAX_SAMPLE_MAGNITUDE;
     let settings = EqSettings {
         gains: EqGains::new(&[12.0; auralis_eq::NUM_BANDS]).unwrap(),
         ..EqSettings::default()
     };
-    for kind in ImplKind::ALL {
-        let result = process(kind, &audio, &settings);
-        assert!(
-            matches!(
-                result,
-                Err(Error::Audio(auralis_core::AudioError::NonFinite { .. }))
-            ),
-            "{kind}: {result:?}"
-        );
-    }
-    let mut stream = auralis_eq::EqStream::new(&settings, 2, 44_100).unwrap();
-    let input = audio.to_interleaved();
-    let mut output = vec![0.0; input.len()];
+    let alternating = |a: f32| -> Vec<f32> {
+        (0..20_000)
+            .map(|i| if i % 2 == 0 { a } else { -a })
+            .collect()
+    };
+    let huge = alternating(f32::MAX);
+    assert!(matches!(
+        AudioBuffer::new(vec![huge.clone()], 44_100),
+        Err(auralis_core::AudioError::OutOfRange { .. })
+    ));
+    let mut stream = auralis_eq::EqStream::new(&settings, 1, 44_100).unwrap();
+    let mut output = vec![0.0; huge.len()];
     let result =
-        auralis_core::StreamProcessor::process_interleaved(&mut stream, &input, &mut output);
+        auralis_core::StreamProcessor::process_interleaved(&mut stream, &huge, &mut output);
     assert!(
         matches!(
             result,
-            Err(Error::Audio(auralis_core::AudioError::NonFinite { .. }))
+            Err(Error::Audio(auralis_core::AudioError::OutOfRange { .. }))
         ),
         "stream: {result:?}"
     );
+
+    let at_bound = AudioBuffer::new(vec![alternating(max), alternating(max)], 44_100).unwrap();
+    let unit = AudioBuffer::new(vec![alternating(1.0), alternating(1.0)], 44_100).unwrap();
+    for kind in ImplKind::ALL {
+        let big = process(kind, &at_bound, &settings).unwrap();
+        let small = process(kind, &unit, &settings).unwrap();
+        assert!(
+            big.peak() > max,
+            "{kind}: the boost lifts the output past the bound"
+        );
+        let worst = big
+            .channels()
+            .iter()
+            .flatten()
+            .zip(small.channels().iter().flatten())
+            .fold(0.0f32, |m, (b, s)| m.max((b - s * max).abs()));
+        assert!(worst <= 1e-6 * big.peak(), "{kind}: {worst}");
+    }
 }
 
 #[test]

@@ -207,13 +207,13 @@ impl WavChunkReader {
             return Err(truncated(&self.path, &self.spec, present));
         }
         decode_interleaved(self.spec.format, &self.bytes[..want], out);
-        if let Some(i) = out.iter().position(|x| !x.is_finite()) {
+        if let Some(i) = auralis_core::first_invalid_sample(out) {
             let channels = self.spec.channels;
-            let source = AudioError::NonFinite {
-                channel: i % channels,
-                index: (self.frames_read + (i / channels) as u64) as usize,
-                value: out[i],
-            };
+            let source = AudioError::invalid_sample(
+                i % channels,
+                (self.frames_read + (i / channels) as u64) as usize,
+                out[i],
+            );
             out.clear();
             return Err(IoError::audio(&self.path, source));
         }

@@ -20,7 +20,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub use auralis_core::{AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor};
+pub use auralis_core::{
+    AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor, MAX_SAMPLE_MAGNITUDE,
+};
 
 /// WAV reading and atomic writing.
 pub mod io {
