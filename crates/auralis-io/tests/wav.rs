@@ -245,7 +245,7 @@ fn int32_is_lossless_for_f32_samples_above_2_pow_minus_8() {
 
 #[test]
 fn out_of_range_samples_clip_instead_of_wrapping() {
-    let audio = AudioBuffer::new(vec![vec![1.0, 1.5, -1.5, 1e6, -1.0]], 44_100).unwrap();
+    let audio = AudioBuffer::new(vec![vec![1.0, 1.5, -1.5, 6e4, -1.0]], 44_100).unwrap();
     let bytes = encode_wav(&audio, SampleFormat::Int16).unwrap();
     let data = &bytes[bytes.len() - 10..];
     let ints: Vec<i16> = data
