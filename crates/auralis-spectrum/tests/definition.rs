@@ -218,12 +218,25 @@ fn invalid_settings_are_typed_errors_for_every_implementation() {
     }
 }
 
+/// Input that would overflow the `f32` spectrum (3e38) cannot become audio at all; input at
+/// the bound analyses like unit-level input, shifted by exactly its level.
 #[test]
-fn overflowing_input_is_an_error_not_nan() {
-    let audio = AudioBuffer::new(vec![vec![3e38f32; 5000]], 44_100).unwrap();
+fn input_beyond_the_bound_is_refused_and_at_the_bound_is_analysed() {
+    assert!(AudioBuffer::new(vec![vec![3e38f32; 5000]], 44_100).is_err());
+    let max = auralis_core::MAX_SAMPLE_MAGNITUDE;
+    let tone = |a: f32| -> Vec<f32> { (0..20_000).map(|n| a * (n as f32 * 0.05).sin()).collect() };
+    let big = AudioBuffer::new(vec![tone(max)], 44_100).unwrap();
+    let unit = AudioBuffer::new(vec![tone(1.0)], 44_100).unwrap();
+    let shift = 20.0 * max.log10();
     for kind in ImplKind::ALL {
+        let b = analyze(kind, &big, &SpectrumSettings::default()).unwrap();
+        let u = analyze(kind, &unit, &SpectrumSettings::default()).unwrap();
         assert!(
-            analyze(kind, &audio, &SpectrumSettings::default()).is_err(),
+            ((b.total_energy_db - u.total_energy_db) - shift).abs() < 1e-3,
+            "{kind}"
+        );
+        assert!(
+            (b.centroid_hz - u.centroid_hz).abs() <= 1e-4 * u.centroid_hz,
             "{kind}"
         );
     }
