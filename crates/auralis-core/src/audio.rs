@@ -24,6 +24,9 @@ use crate::error::AudioError;
 pub struct AudioBuffer {
     channels: Vec<Vec<f32>>,
     sample_rate: u32,
+    /// WAVE_FORMAT_EXTENSIBLE speaker mask, when the source declared one other than the
+    /// default for its channel count.
+    channel_mask: Option<u32>,
 }
 
 impl AudioBuffer {
@@ -43,6 +46,7 @@ impl AudioBuffer {
         Ok(Self {
             channels,
             sample_rate,
+            channel_mask: None,
         })
     }
 
@@ -63,6 +67,7 @@ impl AudioBuffer {
         Ok(Self {
             channels,
             sample_rate,
+            channel_mask: None,
         })
     }
 
@@ -80,7 +85,38 @@ impl AudioBuffer {
         Ok(Self {
             channels,
             sample_rate,
+            channel_mask: None,
         })
+    }
+
+    /// The same audio with a speaker layout: a WAVE_FORMAT_EXTENSIBLE channel mask (bit 0
+    /// front left, 1 front right, 2 front centre, 3 LFE, …). `None`, or the default mask of
+    /// the channel count, means the conventional order (see [`AudioBuffer::lfe_channel`]).
+    pub fn with_channel_mask(mut self, mask: Option<u32>) -> Self {
+        self.channel_mask = mask;
+        self
+    }
+
+    /// The declared speaker mask, if the source declared one other than the default.
+    pub fn channel_mask(&self) -> Option<u32> {
+        self.channel_mask
+    }
+
+    /// Which channel is the low-frequency effects channel, if any: from the declared mask
+    /// (the LFE bit's rank among the set bits), else by convention for the channel count —
+    /// 5.1 and 7.1 (6 and 8 channels) carry LFE fourth (FL FR FC LFE …), as
+    /// WAVE_FORMAT_EXTENSIBLE's default order and ITU-R BS.2051 have it. Loudness meters
+    /// leave it out (BS.1770).
+    pub fn lfe_channel(&self) -> Option<usize> {
+        const LFE: u32 = 1 << 3;
+        match self.channel_mask {
+            Some(mask) if mask & LFE != 0 => {
+                let rank = (mask & (LFE - 1)).count_ones() as usize;
+                (rank < self.channels.len()).then_some(rank)
+            }
+            Some(_) => None,
+            None => matches!(self.channels.len(), 6 | 8).then_some(3),
+        }
     }
 
     /// Builds a buffer from interleaved samples (`L R L R …` for stereo).

@@ -33,6 +33,11 @@ fn float32(b: [u8; 4]) -> f32 {
     f32::from_le_bytes(b)
 }
 
+#[inline(always)]
+fn float64(b: [u8; 8]) -> f32 {
+    f64::from_le_bytes(b) as f32
+}
+
 /// Appends the interleaved samples in `bytes` (whole frames) to `out`.
 pub(crate) fn decode_interleaved(format: SampleFormat, bytes: &[u8], out: &mut Vec<f32>) {
     match format {
@@ -41,6 +46,7 @@ pub(crate) fn decode_interleaved(format: SampleFormat, bytes: &[u8], out: &mut V
         SampleFormat::Int24 => extend(bytes, out, int24),
         SampleFormat::Int32 => extend(bytes, out, int32),
         SampleFormat::Float32 => extend(bytes, out, float32),
+        SampleFormat::Float64 => extend(bytes, out, float64),
     }
 }
 
@@ -52,6 +58,7 @@ pub(crate) fn decode_planar(format: SampleFormat, bytes: &[u8], channels: &mut [
         SampleFormat::Int24 => scatter(bytes, channels, int24),
         SampleFormat::Int32 => scatter(bytes, channels, int32),
         SampleFormat::Float32 => scatter(bytes, channels, float32),
+        SampleFormat::Float64 => scatter(bytes, channels, float64),
     }
 }
 

@@ -13,10 +13,12 @@ pub enum SampleFormat {
     /// Lossless for everything the stages compute; the default.
     #[default]
     Float32,
+    /// 64-bit IEEE float: read (to `f32`), not written.
+    Float64,
 }
 
 impl SampleFormat {
-    /// Every format, in order of width.
+    /// Every format that is written, in order of width (64-bit float is only read).
     pub const ALL: [SampleFormat; 5] = [
         SampleFormat::Int8,
         SampleFormat::Int16,
@@ -37,12 +39,13 @@ impl SampleFormat {
             SampleFormat::Int16 => 2,
             SampleFormat::Int24 => 3,
             SampleFormat::Int32 | SampleFormat::Float32 => 4,
+            SampleFormat::Float64 => 8,
         }
     }
 
     /// True for IEEE float, false for integer PCM.
     pub fn is_float(self) -> bool {
-        self == SampleFormat::Float32
+        matches!(self, SampleFormat::Float32 | SampleFormat::Float64)
     }
 
     /// For integer formats, `2^(bits−1)`: a stored integer `i` means `i / full_scale`, so
@@ -57,9 +60,17 @@ impl SampleFormat {
 pub struct WavSpec {
     pub channels: usize,
     pub sample_rate: u32,
+    /// The container each sample is stored in.
     pub format: SampleFormat,
-    /// Samples per channel, as the header declares.
+    /// Bits of the container that carry the sample (WAVE_FORMAT_EXTENSIBLE: 20 in a 24-bit
+    /// container); equal to the container's width otherwise.
+    pub valid_bits: u16,
+    /// Samples per channel, as the header declares (or as the file's size implies when the
+    /// header left the size open).
     pub frames: u64,
+    /// The WAVE_FORMAT_EXTENSIBLE speaker mask, when the file declares one other than the
+    /// default for its channel count (bit 3 is LFE).
+    pub channel_mask: Option<u32>,
 }
 
 impl WavSpec {

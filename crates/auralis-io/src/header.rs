@@ -1,17 +1,25 @@
-//! Parsing a WAV header with hound, and turning hound's verdict into a [`WavSpec`].
+//! Parsing a WAV header: a RIFF (or RF64/BW64) chunk walk that leaves the reader at the first
+//! sample byte.
 //!
-//! hound parses and validates the RIFF structure (chunk walk, `fmt ` variants including
-//! WAVE_FORMAT_EXTENSIBLE, consistency checks) — well-tested code we do not want to rewrite.
-//! The samples, however, are decoded in bulk by [`crate::decode`]: hound's per-sample
-//! iterator costs about 9 ns a sample, twice the cost of reading the file. Bulk decoding
-//! needs the container width, which hound does not expose, so the reader handed to hound is
-//! wrapped in a [`HeaderTap`] that remembers the last eight bytes hound consumed: when
-//! hound returns, those are the `data` chunk's id and length, hence width = length / samples.
+//! Written here rather than borrowed, because neither library at hand reads the files users
+//! have: hound refused a chunk of odd length before `data` (as DAWs write `LIST`, `bext`,
+//! `iXML` — the pad byte made it report "truncated?"), 64-bit float, and
+//! WAVE_FORMAT_EXTENSIBLE with padded containers (20-in-24, 24-in-32); symphonia 0.6.1
+//! reads an odd `LIST` one byte off, panics on three crafted `fmt ` chunks (overflowing
+//! multiplications and shifts in debug builds), refuses RF64 and invents an LFE channel for
+//! plain multichannel PCM. What this walker accepts:
 //!
-//! Can hound panic on hostile bytes? Its header path (hound 3.5.1, `read.rs`) was audited:
-//! the divisions are guarded (zero channels and zero-width samples are rejected first), the
-//! multiplications are checked or bounded, and every short read is an error. So no
-//! `catch_unwind` is needed; the mutation test `mangled_files_never_panic` keeps us honest.
+//! * `RIFF`/`WAVE`, and `RF64`/`BW64` with their `ds64` chunk (64-bit sizes: files over
+//!   4 GiB);
+//! * any chunk order before `data`, odd sizes followed by their pad byte, unknown chunks
+//!   skipped;
+//! * format tags PCM (1), IEEE float (3) and WAVE_FORMAT_EXTENSIBLE (0xFFFE, PCM or float
+//!   sub-format) with its valid-bits and channel mask. Integer samples are MSB-aligned in
+//!   their container (the WAVE rule), so a 20-in-24 file decodes exactly as 24-bit;
+//! * a `data` size of `0xFFFFFFFF` (streaming writers that never came back to fill it in):
+//!   the data runs to the end of the file.
+//!
+//! Everything else is a typed error saying what the file is and why it is not read.
 
 use std::io::{self, Read};
 use std::path::Path;
@@ -28,142 +36,345 @@ pub(crate) struct Header {
     pub spec: WavSpec,
     /// Byte offset of the first sample from the start of the stream.
     pub data_offset: u64,
+    /// The header gave no data size (`0xFFFFFFFF`): the samples run to the end of the
+    /// stream, and `spec.frames` is filled in from the file size where there is one.
+    pub length_unknown: bool,
 }
 
-/// A reader that remembers what hound took from it.
-struct HeaderTap<R> {
-    inner: R,
+/// The tail shared by the KSDATAFORMAT sub-format GUIDs: `xxxxxxxx-0000-0010-8000-00aa00389b71`.
+const GUID_TAIL: [u8; 14] = [
+    0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+];
+const TAG_PCM: u16 = 1;
+const TAG_FLOAT: u16 = 3;
+const TAG_EXTENSIBLE: u16 = 0xFFFE;
+/// `fmt ` bytes looked at; the rest of a longer chunk is skipped.
+const FMT_BYTES_READ: usize = 40;
+/// A `data` size meaning "unknown": the samples run to the end of the stream.
+const UNKNOWN_SIZE: u32 = u32::MAX;
+
+/// A reader that counts what it hands out and tells a clean end from a failure.
+struct Counted<'a, R> {
+    inner: &'a mut R,
     consumed: u64,
-    last: [u8; 8],
-    /// The inner reader ran out of bytes (as opposed to failing).
-    hit_eof: bool,
 }
 
-impl<R: Read> Read for HeaderTap<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = loop {
-            match self.inner.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other?,
+impl<R: Read> Counted<'_, R> {
+    /// Reads exactly `buf.len()` bytes; `Ok(false)` if the stream ended first.
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.inner.read(&mut buf[filled..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    filled += n;
+                    self.consumed += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
-        };
-        if n == 0 && !buf.is_empty() {
-            self.hit_eof = true;
         }
-        self.consumed += n as u64;
-        let got = &buf[..n];
-        if got.len() >= 8 {
-            self.last.copy_from_slice(&got[got.len() - 8..]);
-        } else {
-            self.last.rotate_left(got.len());
-            self.last[8 - got.len()..].copy_from_slice(got);
-        }
-        Ok(n)
+        Ok(true)
     }
+
+    /// Skips `n` bytes; `Ok(false)` if the stream ended first.
+    fn skip(&mut self, n: u64) -> io::Result<bool> {
+        let copied = io::copy(&mut self.inner.by_ref().take(n), &mut io::sink())?;
+        self.consumed += copied;
+        Ok(copied == n)
+    }
+}
+
+/// What the `fmt ` chunk says.
+#[derive(Clone, Copy, Debug)]
+struct Fmt {
+    tag: u16,
+    channels: u16,
+    sample_rate: u32,
+    block_align: u16,
+    bits: u16,
+    valid_bits: u16,
+    channel_mask: u32,
+}
+
+fn le16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(std::array::from_fn(|i| b[at + i]))
 }
 
 /// Reads the header from `reader`, leaving it at the first sample byte.
 pub(crate) fn read_header<R: Read>(reader: &mut R, path: &Path) -> Result<Header, IoError> {
-    let mut tap = HeaderTap {
+    let mut r = Counted {
         inner: reader,
         consumed: 0,
-        last: [0; 8],
-        hit_eof: false,
     };
-    let (hound_spec, samples) = match hound::WavReader::new(&mut tap) {
-        Ok(wav) => (wav.spec(), u64::from(wav.len())),
-        Err(e) => return Err(classify(e, &tap, path)),
-    };
-    let format = match (hound_spec.sample_format, hound_spec.bits_per_sample) {
-        (hound::SampleFormat::Int, 8) => SampleFormat::Int8,
-        (hound::SampleFormat::Int, 16) => SampleFormat::Int16,
-        (hound::SampleFormat::Int, 24) => SampleFormat::Int24,
-        (hound::SampleFormat::Int, 32) => SampleFormat::Int32,
-        (hound::SampleFormat::Float, 32) => SampleFormat::Float32,
-        (hound::SampleFormat::Float, bits) => {
-            return Err(IoError::unsupported(
+    let io_err = |e: io::Error| IoError::io(path, "cannot read", e);
+    let ended = |consumed: u64, inside: &str| {
+        if consumed == 0 {
+            IoError::corrupt(path, "the file is empty (0 bytes)")
+        } else {
+            IoError::corrupt(
                 path,
-                format!("{bits}-bit float samples (only 32-bit float is read)"),
-            ));
-        }
-        (hound::SampleFormat::Int, bits) => {
-            return Err(IoError::unsupported(
-                path,
-                format!("{bits}-bit integer samples (8, 16, 24 and 32 are read)"),
-            ));
+                format!("the file ends after {consumed} bytes, inside the {inside} (truncated?)"),
+            )
         }
     };
-    if tap.last[..4] != *b"data" {
-        // hound returns right after reading the data chunk header; if that ever changes,
-        // fail loudly instead of decoding from the wrong place.
-        return Err(IoError::corrupt(path, "could not locate the data chunk"));
+    let mut riff = [0u8; 12];
+    if !r.fill(&mut riff).map_err(io_err)? {
+        return Err(ended(r.consumed, "RIFF header"));
     }
-    let data_len = u64::from(u32::from_le_bytes([
-        tap.last[4],
-        tap.last[5],
-        tap.last[6],
-        tap.last[7],
-    ]));
-    if samples == 0 {
-        return Err(IoError::audio(path, AudioError::Empty));
+    let sixty_four = match &riff[..4] {
+        b"RIFF" => false,
+        b"RF64" | b"BW64" => true,
+        b"RIFX" => {
+            return Err(IoError::unsupported(
+                path,
+                "big-endian RIFX WAV (only little-endian RIFF is read)",
+            ))
+        }
+        _ => return Err(IoError::corrupt(path, "no RIFF header (is it a WAV file?)")),
+    };
+    if &riff[8..12] != b"WAVE" {
+        return Err(IoError::corrupt(path, "a RIFF file, but not WAVE"));
     }
-    let container = data_len / samples;
-    if container != format.bytes() as u64 {
-        return Err(IoError::unsupported(
+    let riff_size = le32(&riff, 4);
+    let mut ds64_data_size: Option<u64> = None;
+    let mut fmt: Option<Fmt> = None;
+    loop {
+        let mut head = [0u8; 8];
+        if !r.fill(&mut head).map_err(io_err)? {
+            return Err(if fmt.is_none() {
+                ended(r.consumed, "header, before the `fmt ` chunk")
+            } else {
+                IoError::corrupt(path, "no `data` chunk (the file holds no samples)")
+            });
+        }
+        let id = [head[0], head[1], head[2], head[3]];
+        let size = le32(&head, 4);
+        match &id {
+            b"ds64" if sixty_four => {
+                let mut body = [0u8; 28];
+                let want = (size as usize).min(body.len());
+                if size < 24 || !r.fill(&mut body[..want]).map_err(io_err)? {
+                    return Err(IoError::corrupt(
+                        path,
+                        "RF64 file with a short `ds64` chunk",
+                    ));
+                }
+                ds64_data_size = Some(le64(&body, 8));
+                skip_rest(&mut r, u64::from(size) - want as u64, path, "`ds64` chunk")?;
+            }
+            b"fmt " => {
+                if size < 16 {
+                    return Err(IoError::corrupt(
+                        path,
+                        format!("the `fmt ` chunk is {size} bytes; at least 16 are needed"),
+                    ));
+                }
+                let mut body = [0u8; FMT_BYTES_READ];
+                let want = (size as usize).min(FMT_BYTES_READ);
+                if !r.fill(&mut body[..want]).map_err(io_err)? {
+                    return Err(ended(r.consumed, "`fmt ` chunk"));
+                }
+                fmt = Some(parse_fmt(&body[..want], path)?);
+                skip_rest(&mut r, u64::from(size) - want as u64, path, "`fmt ` chunk")?;
+            }
+            b"data" => {
+                let fmt = fmt.ok_or_else(|| {
+                    IoError::corrupt(path, "the `data` chunk comes before any `fmt ` chunk")
+                })?;
+                let declared = match (sixty_four, size, ds64_data_size) {
+                    (true, UNKNOWN_SIZE, Some(big)) => Some(big),
+                    (true, UNKNOWN_SIZE, None) => {
+                        return Err(IoError::corrupt(path, "RF64 file without a `ds64` chunk"))
+                    }
+                    // 0xFFFFFFFF in a RIFF file (or a RIFF size of it): written by a
+                    // streaming writer that never filled the sizes in.
+                    (false, UNKNOWN_SIZE, _) => None,
+                    (false, 0, _) if riff_size == UNKNOWN_SIZE || riff_size == 0 => None,
+                    (_, n, _) => Some(u64::from(n)),
+                };
+                return header_from(fmt, declared, r.consumed, path);
+            }
+            _ => {
+                // Any other chunk (LIST, bext, iXML, fact, cue, JUNK, …), with its pad byte.
+                let padded = u64::from(size) + u64::from(size % 2);
+                skip_rest(&mut r, padded, path, "a chunk before the samples")?;
+                continue;
+            }
+        }
+        // The pad byte after an odd-sized `fmt ` or `ds64` chunk.
+        if size % 2 == 1 {
+            skip_rest(&mut r, 1, path, "a chunk's pad byte")?;
+        }
+    }
+}
+
+fn skip_rest<R: Read>(
+    r: &mut Counted<'_, R>,
+    n: u64,
+    path: &Path,
+    inside: &str,
+) -> Result<(), IoError> {
+    if r.skip(n).map_err(|e| IoError::io(path, "cannot read", e))? {
+        Ok(())
+    } else {
+        Err(IoError::corrupt(
             path,
             format!(
-                "{}-bit samples in {container}-byte containers (only packed samples are read; \
-                 padded containers are ambiguously justified)",
-                format.bits()
+                "the file ends after {} bytes, inside {inside} (truncated?)",
+                r.consumed
+            ),
+        ))
+    }
+}
+
+fn parse_fmt(b: &[u8], path: &Path) -> Result<Fmt, IoError> {
+    let mut fmt = Fmt {
+        tag: le16(b, 0),
+        channels: le16(b, 2),
+        sample_rate: le32(b, 4),
+        block_align: le16(b, 12),
+        bits: le16(b, 14),
+        valid_bits: le16(b, 14),
+        channel_mask: 0,
+    };
+    if fmt.tag == TAG_EXTENSIBLE {
+        if b.len() < 40 || le16(b, 16) < 22 {
+            return Err(IoError::corrupt(
+                path,
+                "WAVE_FORMAT_EXTENSIBLE without its 22-byte extension",
+            ));
+        }
+        let valid = le16(b, 18);
+        fmt.valid_bits = if valid == 0 { fmt.bits } else { valid };
+        fmt.channel_mask = le32(b, 20);
+        let guid = &b[24..40];
+        if guid[2..] != GUID_TAIL {
+            return Err(IoError::unsupported(
+                path,
+                "WAVE_FORMAT_EXTENSIBLE with a non-standard sub-format GUID",
+            ));
+        }
+        fmt.tag = le16(guid, 0);
+    }
+    Ok(fmt)
+}
+
+/// Validates the format and turns it into a [`Header`].
+fn header_from(
+    fmt: Fmt,
+    declared_bytes: Option<u64>,
+    data_offset: u64,
+    path: &Path,
+) -> Result<Header, IoError> {
+    let format = match (fmt.tag, fmt.bits) {
+        (TAG_PCM, 8) => SampleFormat::Int8,
+        (TAG_PCM, 16) => SampleFormat::Int16,
+        (TAG_PCM, 24) => SampleFormat::Int24,
+        (TAG_PCM, 32) => SampleFormat::Int32,
+        (TAG_FLOAT, 32) => SampleFormat::Float32,
+        (TAG_FLOAT, 64) => SampleFormat::Float64,
+        (TAG_PCM, bits) => {
+            return Err(IoError::unsupported(
+                path,
+                format!(
+                    "{bits}-bit integer containers (8, 16, 24 and 32 are read; a 20-bit \
+                     sample lives in a 24-bit container)"
+                ),
+            ))
+        }
+        (TAG_FLOAT, bits) => {
+            return Err(IoError::unsupported(
+                path,
+                format!("{bits}-bit float samples (32- and 64-bit float are read)"),
+            ))
+        }
+        (tag, _) => {
+            return Err(IoError::unsupported(
+                path,
+                format!(
+                    "format tag 0x{tag:04X} ({}); integer PCM and IEEE float are read",
+                    codec_name(tag)
+                ),
+            ))
+        }
+    };
+    if fmt.channels == 0 {
+        return Err(IoError::audio(path, AudioError::NoChannels));
+    }
+    if fmt.valid_bits == 0 || fmt.valid_bits > fmt.bits {
+        return Err(IoError::corrupt(
+            path,
+            format!(
+                "{} valid bits in a {}-bit container",
+                fmt.valid_bits, fmt.bits
             ),
         ));
     }
-    check_sample_rate(hound_spec.sample_rate).map_err(|e| IoError::audio(path, e))?;
-    let channels = usize::from(hound_spec.channels);
-    let spec = WavSpec {
-        channels,
-        sample_rate: hound_spec.sample_rate,
-        format,
-        frames: samples / channels as u64,
-    };
+    let frame_bytes = u64::from(fmt.channels) * format.bytes() as u64;
+    if u64::from(fmt.block_align) != frame_bytes {
+        return Err(IoError::corrupt(
+            path,
+            format!(
+                "the header's block align is {} bytes, but {} channels of {}-bit samples take \
+                 {frame_bytes} per frame",
+                fmt.block_align, fmt.channels, fmt.bits
+            ),
+        ));
+    }
+    check_sample_rate(fmt.sample_rate).map_err(|e| IoError::audio(path, e))?;
+    let channels = usize::from(fmt.channels);
+    let frames = declared_bytes.map_or(u64::MAX, |bytes| bytes / frame_bytes);
+    if frames == 0 {
+        return Err(IoError::audio(path, AudioError::Empty));
+    }
+    let default_mask = default_channel_mask(channels);
+    let channel_mask =
+        (fmt.channel_mask != 0 && fmt.channel_mask != default_mask).then_some(fmt.channel_mask);
     Ok(Header {
-        spec,
-        data_offset: tap.consumed,
+        spec: WavSpec {
+            channels,
+            sample_rate: fmt.sample_rate,
+            format,
+            valid_bits: fmt.valid_bits,
+            frames,
+            channel_mask,
+        },
+        data_offset,
+        length_unknown: declared_bytes.is_none(),
     })
 }
 
-/// Turns a hound error into ours, telling a truncated or empty file from a failing disk.
-fn classify<R>(error: hound::Error, tap: &HeaderTap<R>, path: &Path) -> IoError {
-    match error {
-        hound::Error::IoError(_) if tap.hit_eof && tap.consumed == 0 => {
-            IoError::corrupt(path, "the file is empty (0 bytes)")
-        }
-        hound::Error::IoError(_) if tap.hit_eof => IoError::corrupt(
-            path,
-            format!("the file ends after {} bytes, inside the header (truncated?)", tap.consumed),
-        ),
-        hound::Error::IoError(e) => IoError::io(path, "cannot read", e),
-        hound::Error::FormatError("no RIFF tag found") => {
-            IoError::corrupt(path, "no RIFF header (is it a WAV file?)")
-        }
-        hound::Error::FormatError("no WAVE tag found") => {
-            IoError::corrupt(path, "a RIFF file, but not WAVE")
-        }
-        // hound rejects float formats other than 32-bit while parsing `fmt `.
-        hound::Error::FormatError("bits per sample is not 32") => IoError::unsupported(
-            path,
-            "floating-point samples that are not 32-bit (e.g. 64-bit float)",
-        ),
-        // Compressed formats (ADPCM: 4 bits) fail this check before hound looks at the tag.
-        hound::Error::FormatError("bits per sample is not a multiple of 8") => IoError::unsupported(
-            path,
-            "samples are not a whole number of bytes (compressed formats such as ADPCM are not read)",
-        ),
-        hound::Error::FormatError(reason) => IoError::corrupt(path, reason),
-        hound::Error::Unsupported => IoError::unsupported(
-            path,
-            "the encoding is neither integer PCM nor IEEE float (compressed WAV is not read)",
-        ),
-        other => IoError::corrupt(path, other.to_string()),
+/// The channel mask a writer uses when it has nothing to say: the first `n` speaker
+/// positions (FL, FR, FC, LFE, BL, BR, …), as hound writes it. A file declaring exactly
+/// that mask carries no layout beyond its channel count.
+pub(crate) fn default_channel_mask(channels: usize) -> u32 {
+    let n = channels.min(18) as u32;
+    if n == 32 {
+        u32::MAX
+    } else {
+        (1u32 << n) - 1
+    }
+}
+
+/// A name for the common compressed WAV encodings, for the error message.
+fn codec_name(tag: u16) -> &'static str {
+    match tag {
+        0x0002 => "Microsoft ADPCM",
+        0x0006 => "A-law",
+        0x0007 => "µ-law",
+        0x0011 => "IMA ADPCM",
+        0x0050 => "MPEG audio",
+        0x0055 => "MP3",
+        0x0000 => "unknown",
+        _ => "a compressed encoding",
     }
 }

@@ -27,15 +27,29 @@ const UNVERIFIED_RESERVE_SAMPLES: u64 = 1 << 22;
 pub fn read_wav(path: &Path) -> Result<AudioBuffer, IoError> {
     let (file, file_len) = open_file(path)?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let header = read_header(&mut reader, path)?;
+    let mut header = read_header(&mut reader, path)?;
     let reserve = match file_len {
         Some(len) => {
+            size_open_length(&mut header, len, path)?;
             check_not_truncated(&header, len, path)?;
             header.spec.frames
         }
         None => unverified_reserve(&header.spec),
     };
     read_samples(reader, &header, path, reserve)
+}
+
+/// A header that left the data size open (`0xFFFFFFFF`): in a regular file, the samples
+/// are whatever follows the header, in whole frames.
+fn size_open_length(header: &mut Header, file_len: u64, path: &Path) -> Result<(), IoError> {
+    if header.length_unknown {
+        let bytes = file_len.saturating_sub(header.data_offset);
+        header.spec.frames = bytes / header.spec.frame_bytes() as u64;
+        if header.spec.frames == 0 {
+            return Err(IoError::audio(path, AudioError::Empty));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a whole WAV stream from any reader; `name` stands for the source in error messages.
@@ -129,12 +143,20 @@ fn read_samples(
         let got = read_full(&mut reader, &mut buf[..want])
             .map_err(|e| IoError::io(path, "cannot read", e))?;
         if got < want {
-            return Err(truncated(path, &spec, done + (got / frame_bytes) as u64));
+            if !header.length_unknown {
+                return Err(truncated(path, &spec, done + (got / frame_bytes) as u64));
+            }
+            // An open-ended stream: its end is the end of the samples (whole frames).
+            let whole = got / frame_bytes * frame_bytes;
+            decode_planar(spec.format, &buf[..whole], &mut channels);
+            break;
         }
         decode_planar(spec.format, &buf[..want], &mut channels);
         done += frames;
     }
-    AudioBuffer::new(channels, spec.sample_rate).map_err(|e| IoError::audio(path, e))
+    AudioBuffer::new(channels, spec.sample_rate)
+        .map(|a| a.with_channel_mask(spec.channel_mask))
+        .map_err(|e| IoError::audio(path, e))
 }
 
 /// Reads a WAV file a chunk at a time, for streaming: memory stays bounded by the chunk
@@ -163,9 +185,15 @@ impl WavChunkReader {
     pub fn open(path: &Path) -> Result<Self, IoError> {
         let (file, file_len) = open_file(path)?;
         let mut reader = BufReader::with_capacity(64 * 1024, file);
-        let header = read_header(&mut reader, path)?;
+        let mut header = read_header(&mut reader, path)?;
         if let Some(len) = file_len {
+            size_open_length(&mut header, len, path)?;
             check_not_truncated(&header, len, path)?;
+        } else if header.length_unknown {
+            return Err(IoError::unsupported(
+                path,
+                "a stream whose header leaves the data size open cannot be read in chunks",
+            ));
         }
         Ok(Self {
             path: path.to_path_buf(),

@@ -121,6 +121,13 @@ fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<
         audio.sample_rate(),
         format,
     )?;
+    if format == SampleFormat::Float64 {
+        return Err(IoError::unsupported(
+            path,
+            "64-bit float output (it is read, not written; 32-bit float is lossless for what \
+             the stages compute)",
+        ));
+    }
     let channels = audio.num_channels() as u16;
     let data_bytes = audio.num_channels() as u64 * format.bytes() as u64 * audio.len() as u64;
     let spec = hound::WavSpec {
@@ -225,6 +232,9 @@ fn encode(
         let channels = audio.channels();
         match format {
             SampleFormat::Float32 => interleave(channels, start..end, &mut buf, f32::to_le_bytes),
+            SampleFormat::Float64 => interleave(channels, start..end, &mut buf, |x| {
+                f64::from(x).to_le_bytes()
+            }),
             // WAV stores 8-bit samples unsigned, offset by 128.
             SampleFormat::Int8 => {
                 interleave(channels, start..end, &mut buf, |x| [(code(x) + 128) as u8])
