@@ -165,7 +165,7 @@ impl From<auralis::Error> for CliError {
 }
 
 fn read(path: &Path) -> Result<AudioBuffer, CliError> {
-    auralis::io::read_wav(path).map_err(|e| CliError::usage(e.to_string()))
+    auralis::io::read_audio(path).map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Runs one parsed command line.

@@ -254,3 +254,31 @@ fn an_unwritable_or_closed_stderr_does_not_fail_a_finished_job() {
     assert_eq!(status.code(), Some(0));
     assert!(read_wav(&closed).is_ok());
 }
+
+// ------------------------------------------------------------------ item 6: formats read
+
+#[test]
+fn every_subcommand_reads_flac_mp3_ogg_and_aiff() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../auralis-io/tests/data");
+    for name in ["tone16.flac", "tone16.mp3", "tone16.ogg", "tone16.aiff"] {
+        let input = data.join(name);
+        let out = run(&["analyze", s(&input), "--json"]);
+        assert!(out.status.success(), "{name}: {out:?}");
+        for (i, cmd) in [
+            vec!["eq", "--preset", "warm"],
+            vec!["compress"],
+            vec!["limit", "--true-peak"],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let output = dir.path().join(format!("{name}-{i}.wav"));
+            let mut args = vec![cmd[0], s(&input), s(&output)];
+            args.extend(&cmd[1..]);
+            let out = run(&args);
+            assert!(out.status.success(), "{name} {cmd:?}: {out:?}");
+            assert_eq!(read_wav(&output).unwrap().len(), 22_050, "{name} {cmd:?}");
+        }
+    }
+}

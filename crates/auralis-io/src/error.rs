@@ -21,11 +21,12 @@ pub enum IoError {
         #[source]
         source: std::io::Error,
     },
-    /// Not a well-formed WAV file: garbage, a truncated file, an inconsistent header.
-    #[error("{}: not a valid WAV file: {reason}", path.display())]
+    /// Not a well-formed audio file: garbage, a truncated file, an inconsistent header. The
+    /// reason starts with the detected format (`WAV: …`, `flac: …`).
+    #[error("{}: not a valid audio file: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
-    /// A well-formed WAV file in an encoding this crate does not read or write.
-    #[error("{}: unsupported WAV format: {reason}", path.display())]
+    /// A well-formed file in a format or encoding this crate does not read or write.
+    #[error("{}: unsupported: {reason}", path.display())]
     Unsupported { path: PathBuf, reason: String },
     /// The samples do not make valid audio: NaN/Inf floats, no frames, an absurd rate.
     #[error("{}: invalid audio: {source}", path.display())]
@@ -45,6 +46,21 @@ impl IoError {
             | IoError::Corrupt { path, .. }
             | IoError::Unsupported { path, .. }
             | IoError::Audio { path, .. } => path,
+        }
+    }
+
+    /// The same error with the detected container format in front of its reason.
+    pub(crate) fn in_format(self, format: &str) -> Self {
+        match self {
+            IoError::Corrupt { path, reason } => IoError::Corrupt {
+                path,
+                reason: format!("{format}: {reason}"),
+            },
+            IoError::Unsupported { path, reason } => IoError::Unsupported {
+                path,
+                reason: format!("{format}: {reason}"),
+            },
+            other => other,
         }
     }
 

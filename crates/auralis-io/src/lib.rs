@@ -1,23 +1,28 @@
 //! # auralis-io
 //!
-//! WAV in and out for Auralis Lab, and atomic file writes for everything the lab produces.
+//! Audio files in, WAV out, for Auralis Lab — and atomic file writes for everything the lab
+//! produces.
 //!
-//! * [`read_wav`] / [`read_wav_from`] read 8/16/24/32-bit integer PCM and 32-bit float WAV
-//!   with any number of channels into a validated
-//!   [`AudioBuffer`](auralis_core::AudioBuffer); integers are scaled into
-//!   `[-1, 1)`. [`WavChunkReader`] reads the same files a chunk at a time for streaming.
-//! * [`write_wav`] writes any [`SampleFormat`] atomically; integers are rounded and clipped.
+//! * [`read_audio`] reads WAV (RIFF and RF64, every real-world form: see `header.rs`), FLAC,
+//!   MP3, Ogg Vorbis and AIFF (through symphonia, see `compressed.rs`) into a validated
+//!   [`AudioBuffer`](auralis_core::AudioBuffer); integers are scaled into `[-1, 1)`.
+//!   [`read_wav_from`] reads a WAV stream, [`WavChunkReader`] a WAV file a chunk at a time.
+//! * [`OutputPath`] decides what an output path is before any work is done (`-`, a link, a
+//!   FIFO, a device, a regular file); [`write_wav_output`] / [`write_wav`] write through it,
+//!   regular files atomically; integers are rounded (within a ceiling, if given) and clipped.
 //! * [`write_atomically`] / [`write_atomically_with`] replace a file so that readers see
-//!   the old content or the new one, never a half-written mixture.
+//!   the old content or the new one, never a mixture, and leave no temporary file behind
+//!   (see `atomic.rs`; [`remove_temporaries`] is for signal handlers).
 //!
 //! Bad input never panics: every failure is an [`IoError`] whose one-line message names the
-//! file and says what is wrong with it (missing, a directory, empty, truncated, not a WAV,
-//! an unsupported encoding, NaN samples, …).
+//! file, the detected format and what is wrong (missing, a directory, empty, truncated,
+//! garbage, an unsupported encoding, NaN or out-of-range samples, …).
 //!
-//! hound parses and validates headers; samples are decoded in bulk here, which reads a file
-//! about twice as fast as hound's per-sample iterator (see `header.rs` for how).
+//! WAV samples are decoded in bulk here (`decode.rs`), about twice as fast as a per-sample
+//! iterator; hound only writes WAV headers.
 
 mod atomic;
+mod compressed;
 mod decode;
 mod error;
 mod format;
@@ -30,7 +35,7 @@ pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
 pub use error::IoError;
 pub use format::{SampleFormat, WavSpec};
 pub use output::{OutputKind, OutputPath};
-pub use read::{read_wav, read_wav_from, WavChunkReader};
+pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
 pub use write::{
     check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_to, EncodeSummary,
 };

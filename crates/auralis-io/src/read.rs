@@ -1,4 +1,5 @@
-//! Reading WAV files whole ([`read_wav`]) or in chunks ([`WavChunkReader`]).
+//! Reading audio files whole ([`read_audio`]: WAV here, every other format through
+//! symphonia) or WAV in chunks ([`WavChunkReader`]).
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -18,14 +19,57 @@ const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// against a file size (a stream), so that a lying header cannot make us allocate gigabytes.
 const UNVERIFIED_RESERVE_SAMPLES: u64 = 1 << 22;
 
-/// Reads a whole WAV file: 8/16/24/32-bit integer PCM or 32-bit float, any channel count.
-/// Integer samples are scaled into `[-1, 1)`.
+/// Reads a whole audio file: WAV (RIFF or RF64; 8/16/24/32-bit integer PCM, also in
+/// WAVE_FORMAT_EXTENSIBLE's padded containers, 32/64-bit float, any channel count), FLAC,
+/// MP3, Ogg Vorbis or AIFF, told apart by content, not name. Integer samples are scaled into
+/// `[-1, 1)`. A pipe or device is read as a WAV stream.
 ///
-/// Every failure is a typed [`IoError`] naming the file: missing file, directory, empty or
-/// truncated file, garbage, unsupported encoding, or samples that are not valid audio
-/// (NaN/Inf floats, zero frames, a sample rate outside 8–192 kHz).
+/// Every failure is a typed [`IoError`] naming the file and, where one was recognised, the
+/// format: missing file, directory, empty or truncated file, garbage, unsupported encoding,
+/// or samples that are not valid audio (NaN/Inf, beyond the input bound, zero frames, a
+/// sample rate outside 8–192 kHz).
+pub fn read_audio(path: &Path) -> Result<AudioBuffer, IoError> {
+    let (mut file, file_len) = open_file(path)?;
+    if file_len.is_some() && !starts_like_wav(&mut file, path)? {
+        let named_wav = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("wave"));
+        return match crate::compressed::read_compressed(path, file) {
+            // Content decides the format, but a `.wav` that is no format at all is a broken
+            // WAV file, and its error should say what a WAV file lacks.
+            Err(IoError::Unsupported { reason, .. })
+                if named_wav && reason.starts_with(crate::compressed::NO_FORMAT) =>
+            {
+                Err(IoError::corrupt(
+                    path,
+                    "WAV: no RIFF header (is it a WAV file?)",
+                ))
+            }
+            other => other,
+        };
+    }
+    read_wav_file(path, file, file_len).map_err(|e| e.in_format("WAV"))
+}
+
+/// The former name of [`read_audio`], which it calls: despite the name, every supported
+/// format is read.
 pub fn read_wav(path: &Path) -> Result<AudioBuffer, IoError> {
-    let (file, file_len) = open_file(path)?;
+    read_audio(path)
+}
+
+/// Whether the file begins with a RIFF-family magic (`RIFF`, `RF64`, `BW64`, `RIFX`);
+/// leaves the file at its start.
+fn starts_like_wav(file: &mut File, path: &Path) -> Result<bool, IoError> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 4];
+    let got = read_full(file, &mut magic).map_err(|e| IoError::io(path, "cannot read", e))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| IoError::io(path, "cannot read", e))?;
+    Ok(got < 4 || matches!(&magic, b"RIFF" | b"RF64" | b"BW64" | b"RIFX"))
+}
+
+fn read_wav_file(path: &Path, file: File, file_len: Option<u64>) -> Result<AudioBuffer, IoError> {
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     let mut header = read_header(&mut reader, path)?;
     let reserve = match file_len {
@@ -57,9 +101,9 @@ fn size_open_length(header: &mut Header, file_len: u64, path: &Path) -> Result<(
 pub fn read_wav_from(reader: impl Read, name: &str) -> Result<AudioBuffer, IoError> {
     let path = Path::new(name);
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    let header = read_header(&mut reader, path)?;
+    let header = read_header(&mut reader, path).map_err(|e| e.in_format("WAV"))?;
     let reserve = unverified_reserve(&header.spec);
-    read_samples(reader, &header, path, reserve)
+    read_samples(reader, &header, path, reserve).map_err(|e| e.in_format("WAV"))
 }
 
 /// Frames to reserve when the header's length cannot be checked against a file size.

@@ -1,0 +1,177 @@
+//! Every format but WAV — FLAC, MP3, Ogg Vorbis, AIFF — through symphonia.
+//!
+//! * **Length.** MP3 and Vorbis decode to the encoder's input length: symphonia's gapless
+//!   mode (on by default) trims the encoder delay and padding the LAME/Xing tag or the Ogg
+//!   granule positions declare. An MP3 without such a tag has no declared length and keeps
+//!   the decoder's delay, as every decoder does.
+//! * **Scaling.** Integer samples become `x / 2^(bits−1)`, exactly as the WAV reader does,
+//!   so FLAC and AIFF round trips of integer audio are bit-exact.
+//! * **Errors.** A truncated stream (ended before the length its header declares), a corrupt
+//!   packet and an unsupported codec are typed errors naming the detected format. symphonia
+//!   has panicked on crafted input before (its tracker lists fuzzer finds), so the decode
+//!   runs under `catch_unwind` and a panic is reported as a corrupt file.
+
+use std::fs::File;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use auralis_core::audio::check_sample_rate;
+use auralis_core::{AudioBuffer, AudioError};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use crate::error::IoError;
+
+/// The start of the message for a file no reader recognises.
+pub(crate) const NO_FORMAT: &str = "not a format that is read";
+
+/// Frames reserved up front from a declared length: a lying header must not make us
+/// allocate gigabytes (the vectors grow as samples really arrive).
+const MAX_RESERVE_FRAMES: u64 = 1 << 22;
+
+/// Reads a whole non-WAV file.
+pub(crate) fn read_compressed(path: &Path, file: File) -> Result<AudioBuffer, IoError> {
+    match catch_unwind(AssertUnwindSafe(|| decode(path, file))) {
+        Ok(result) => result,
+        Err(_) => Err(IoError::corrupt(
+            path,
+            "the decoder failed on malformed data (it panicked; please report the file)",
+        )),
+    }
+}
+
+/// The container's name from its first bytes, for messages about files the probe could not
+/// open (a truncated Ogg or AIFF fails there, before symphonia names the format).
+fn sniffed_name(file: &mut File) -> &'static str {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut magic = [0u8; 4];
+    let got = file.read(&mut magic).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(0));
+    match &magic[..got] {
+        b"fLaC" => "flac",
+        b"OggS" => "ogg",
+        b"FORM" => "aiff",
+        [b'I', b'D', b'3', _] => "mp3",
+        [0xFF, b, _, _] if b & 0xE0 == 0xE0 => "mp3",
+        _ => "unknown format",
+    }
+}
+
+fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
+    let sniffed = sniffed_name(&mut file);
+    let source = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            source,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymError::Unsupported(_) => IoError::unsupported(
+                path,
+                format!("{NO_FORMAT} (WAV, RF64, FLAC, MP3, Ogg Vorbis, AIFF)"),
+            ),
+            other => symphonia_error(path, sniffed, other),
+        })?;
+    let name = format.format_info().short_name;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| IoError::unsupported(path, format!("{name}: no audio track")))?
+        .clone();
+    let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
+        return Err(IoError::unsupported(
+            path,
+            format!("{name}: no audio parameters"),
+        ));
+    };
+    let rate = params
+        .sample_rate
+        .ok_or_else(|| IoError::corrupt(path, format!("{name}: no sample rate")))?;
+    check_sample_rate(rate).map_err(|e| IoError::audio(path, e))?;
+    let channels = params.channels.as_ref().map_or(0, |c| c.count());
+    if channels == 0 {
+        return Err(IoError::audio(path, AudioError::NoChannels));
+    }
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|e| symphonia_error(path, name, e))?;
+    // MP3 without a LAME/Xing tag: the frame count is an estimate from the bit rate.
+    let declared = track
+        .num_frames
+        .filter(|_| name != "mp3" || track.delay.is_some());
+    let reserve = declared.unwrap_or(0).min(MAX_RESERVE_FRAMES) as usize;
+    let mut out: Vec<Vec<f32>> = (0..channels).map(|_| Vec::with_capacity(reserve)).collect();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(SymError::IoError(e))
+                if e.kind() == io::ErrorKind::UnexpectedEof && declared.is_none() =>
+            {
+                break
+            }
+            Err(e) => return Err(symphonia_error(path, name, e)),
+        };
+        if packet.track_id != track.id {
+            continue;
+        }
+        let buf = decoder
+            .decode(&packet)
+            .map_err(|e| symphonia_error(path, name, e))?;
+        if buf.num_planes() != channels {
+            return Err(IoError::unsupported(
+                path,
+                format!(
+                    "{name}: the channel count changes from {channels} to {} mid-stream",
+                    buf.num_planes()
+                ),
+            ));
+        }
+        let base = out[0].len();
+        for ch in out.iter_mut() {
+            ch.resize(base + buf.frames(), 0.0);
+        }
+        let mut planes: Vec<&mut [f32]> = out.iter_mut().map(|v| &mut v[base..]).collect();
+        buf.copy_to_slice_planar::<f32, _>(&mut planes);
+    }
+    let frames = out[0].len() as u64;
+    if let Some(n) = declared {
+        if frames < n {
+            return Err(IoError::corrupt(
+                path,
+                format!("{name}: truncated: the header declares {n} frames but the data ends after {frames}"),
+            ));
+        }
+    }
+    AudioBuffer::new(out, rate).map_err(|e| IoError::audio(path, e))
+}
+
+/// symphonia's error, named by the detected container.
+fn symphonia_error(path: &Path, format: &str, err: SymError) -> IoError {
+    match err {
+        SymError::IoError(e) if e.kind() == io::ErrorKind::UnexpectedEof => IoError::corrupt(
+            path,
+            format!("{format}: the file ends in the middle of the audio (truncated?)"),
+        ),
+        SymError::IoError(e) => IoError::io(path, "cannot read", e),
+        SymError::Unsupported(what) => {
+            IoError::unsupported(path, format!("{format}: unsupported: {what}"))
+        }
+        SymError::ResetRequired => IoError::unsupported(
+            path,
+            format!("{format}: chained streams whose parameters change are not read"),
+        ),
+        other => IoError::corrupt(path, format!("{format}: {other}")),
+    }
+}
