@@ -332,13 +332,36 @@ fn spectrum_table(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) -> Strin
         r.settings.hop,
         r.settings.weighting
     );
-    let _ = writeln!(t, "peak frequency  {:>10.1} Hz", r.peak_frequency_hz);
-    let _ = writeln!(t, "centroid        {:>10.1} Hz", r.centroid_hz);
-    let _ = writeln!(t, "rolloff (85 %)  {:>10.1} Hz", r.rolloff_hz);
-    let _ = writeln!(t, "total energy    {:>10.2} dB", r.total_energy_db);
-    let _ = writeln!(t, "band  centre Hz   level dB");
-    for (i, (f, l)) in r.band_centres_hz.iter().zip(&r.band_levels_db).enumerate() {
-        let _ = writeln!(t, "{i:>4} {f:>10.1} {l:>10.2}");
+    // Silence has no peak, centroid or rolloff: "—", as `null` is in JSON.
+    let value = |v: Option<f32>, decimals: usize| match v {
+        Some(v) => format!("{v:>10.decimals$}"),
+        None => format!("{:>10}", "—"),
+    };
+    let _ = writeln!(t, "peak frequency  {} Hz", value(r.peak_frequency_hz, 1));
+    let _ = writeln!(t, "centroid        {} Hz", value(r.centroid_hz, 1));
+    let _ = writeln!(t, "rolloff (85 %)  {} Hz", value(r.rolloff_hz, 1));
+    let _ = writeln!(
+        t,
+        "total energy    {} dB re |X| = 1 (unnormalised FFT)",
+        value(r.total_energy_db, 2)
+    );
+    if r.silent_frames > 0 {
+        let _ = writeln!(
+            t,
+            "silent frames   {:>10} of {} (left out of the means above)",
+            r.silent_frames, r.frames
+        );
+    }
+    let _ = writeln!(t, "band  lower Hz   upper Hz  centre Hz   level dB");
+    for i in 0..r.band_levels_db.len() {
+        let _ = writeln!(
+            t,
+            "{i:>4} {:>9.1} {:>10.1} {:>10.1} {:>10.2}",
+            r.band_lower_edges_hz[i],
+            r.band_upper_edges_hz[i],
+            r.band_centres_hz[i],
+            r.band_levels_db[i]
+        );
     }
     t
 }

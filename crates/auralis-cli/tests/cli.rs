@@ -202,3 +202,57 @@ fn compress_rejects_ratio_below_one() {
     assert!(ok.status.success(), "{ok:?}");
     assert!(String::from_utf8_lossy(&ok.stderr).contains("gain reduction"));
 }
+
+/// `analyze` tells the truth: silence has no peak, centroid, rolloff or energy (null in JSON,
+/// "—" in the table), and a 1 kHz tone is reported in the band that holds it, by that band's
+/// edges and geometric centre (the original printed the lower edge, 928 Hz, as the "centre").
+#[test]
+fn analyze_reports_absent_features_for_silence_and_true_band_centres() {
+    let dir = tempfile::tempdir().unwrap();
+    let silence = dir.path().join("silence.wav");
+    write_wav(
+        &silence,
+        &AudioBuffer::new(vec![vec![0.0; 20_000]; 2], 44_100).unwrap(),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let out = auralis(&["analyze", path_str(&silence), "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "peak_frequency_hz",
+        "centroid_hz",
+        "rolloff_hz",
+        "total_energy_db",
+    ] {
+        assert!(json[key].is_null(), "{key}: {}", json[key]);
+    }
+    let table = auralis(&["analyze", path_str(&silence)]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("centroid                 —"), "{text}");
+
+    let tone = dir.path().join("tone.wav");
+    let sr = 44_100;
+    let samples: Vec<f32> = (0..sr)
+        .map(|n| 0.5 * (std::f32::consts::TAU * 1000.0 * n as f32 / sr as f32).sin())
+        .collect();
+    write_wav(
+        &tone,
+        &AudioBuffer::new(vec![samples], sr as u32).unwrap(),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let out = auralis(&["analyze", path_str(&tone), "--json", "--weighting", "z"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let peak = json["peak_frequency_hz"].as_f64().unwrap();
+    let lower = json["band_lower_edges_hz"].as_array().unwrap();
+    let upper = json["band_upper_edges_hz"].as_array().unwrap();
+    let band = lower
+        .iter()
+        .rposition(|f| f.as_f64().unwrap() <= 1000.0)
+        .unwrap();
+    assert!(upper[band].as_f64().unwrap() > 1000.0);
+    let centre = json["band_centres_hz"][band].as_f64().unwrap();
+    assert!((peak - centre).abs() < 1e-3, "{peak} vs {centre}");
+    assert!((965.0..1036.0).contains(&peak), "{peak}");
+}

@@ -55,7 +55,7 @@ pub(crate) fn run_sequential(
         source.frame_levels(frame, &mut levels)?;
         smoother.smooth(&mut levels);
         summary.add_levels(&levels);
-        summary.add_features(&frame_features(&levels, &ctx.layout.centres_hz, &mut power));
+        summary.add_features(&frame_features(&levels, &ctx.layout, &mut power));
     }
     summary.finish(ctx)
 }

@@ -8,10 +8,12 @@ use std::ops::Range;
 
 use crate::settings::{SpectrumSettings, Weighting};
 
-/// Lowest band centre (Hz): the bottom of the audible range.
+/// Lowest band edge (Hz): the bottom of the audible range.
 pub const MIN_CENTRE_HZ: f64 = 20.0;
-/// Highest band centre (Hz): the top of the audible range.
+/// Lower edge of the last band (Hz), which runs from here to Nyquist.
 pub const MAX_CENTRE_HZ: f64 = 20_000.0;
+/// The level of an empty or silent band before weighting: `20·log10(MAGNITUDE_FLOOR)`.
+pub const FLOOR_DB: f64 = -200.0;
 /// Magnitude floor: an empty or silent band reads `20·log10(1e-10) = -200 dB` instead of −∞.
 pub const MAGNITUDE_FLOOR: f64 = 1e-10;
 
@@ -19,9 +21,12 @@ pub const MAGNITUDE_FLOOR: f64 = 1e-10;
 /// and this conversion runs for every band of every frame.
 const AMPLITUDE_DB_PER_NEPER: f64 = 20.0 / std::f64::consts::LN_10;
 
-/// `bands` centres spaced evenly in log frequency from 20 Hz to 20 kHz inclusive, computed like
-/// `numpy.logspace(log10(20), log10(20000), bands)` (exponents on a linear grid, then `10^x`).
-pub fn band_centres_hz(bands: usize) -> Vec<f64> {
+/// `bands` lower band edges spaced evenly in log frequency from 20 Hz to 20 kHz inclusive,
+/// computed like `numpy.logspace(log10(20), log10(20000), bands)` (exponents on a linear grid,
+/// then `10^x`). Band `i` spans `[f_i, f_{i+1})`; the last band runs from `f_last` to Nyquist.
+/// (The original called these values "centres"; a 1 kHz tone landed in the band "centred"
+/// at 928 Hz, its lower edge.)
+pub fn band_edges_hz(bands: usize) -> Vec<f64> {
     let lo = MIN_CENTRE_HZ.log10();
     let hi = MAX_CENTRE_HZ.log10();
     let steps = bands.saturating_sub(1).max(1) as f64;
@@ -34,6 +39,21 @@ pub fn band_centres_hz(bands: usize) -> Vec<f64> {
                 lo + (hi - lo) * (i as f64 / steps)
             };
             10f64.powf(exponent)
+        })
+        .collect()
+}
+
+/// The geometric centre of each band (STAGES.md §1): `c_i = sqrt(f_i·f_{i+1})`, and for the
+/// last band, which runs to Nyquist, one more log step above its lower edge's geometric
+/// half: `c_last = f_last·sqrt(f_last/f_{last−1})`. Weighting, centroid, rolloff and peak
+/// frequency are evaluated here.
+pub fn band_centres_hz(bands: usize) -> Vec<f64> {
+    let edges = band_edges_hz(bands);
+    (0..bands)
+        .map(|i| match (edges.get(i + 1), i.checked_sub(1)) {
+            (Some(&upper), _) => (edges[i] * upper).sqrt(),
+            (None, Some(prev)) => edges[i] * (edges[i] / edges[prev]).sqrt(),
+            (None, None) => edges[i],
         })
         .collect()
 }
@@ -104,16 +124,20 @@ fn peak_frequency_hz(weighting: Weighting) -> f64 {
     (0.5 * (lo + hi)).exp()
 }
 
-/// Bands of one analysis: centres, the contiguous bin range each band averages, and the
-/// weighting gain of each band.
+/// Bands of one analysis: edges, centres, the contiguous bin range each band averages, and
+/// the weighting gain of each band.
 #[derive(Clone, Debug)]
 pub(crate) struct BandLayout {
-    /// Band centres in Hz (also the band edges: band `i` spans `[f_i, f_{i+1})`).
+    /// Lower band edges in Hz: band `i` spans `[f_i, f_{i+1})`, the last one up to Nyquist.
+    pub lower_edges_hz: Vec<f64>,
+    /// Geometric band centres in Hz ([`band_centres_hz`]).
     pub centres_hz: Vec<f64>,
     /// FFT bin range of each band (possibly empty, e.g. above Nyquist).
     pub bins: Vec<Range<usize>>,
-    /// Weighting of each band centre, dB.
+    /// Weighting at each band centre, dB.
     pub weights_db: Vec<f64>,
+    /// Nyquist frequency, the last band's upper edge (Hz).
+    pub nyquist_hz: f64,
 }
 
 impl BandLayout {
@@ -121,6 +145,7 @@ impl BandLayout {
     /// (`numpy.fft.rfftfreq`); band `i` takes bins with `f_i <= f < f_{i+1}` and the last band
     /// takes every bin `>= f_last` up to Nyquist. Bins below 20 Hz belong to no band.
     pub fn new(settings: &SpectrumSettings, sample_rate: u32) -> Self {
+        let lower_edges_hz = band_edges_hz(settings.bands);
         let centres_hz = band_centres_hz(settings.bands);
         let spectrum_len = settings.fft_size / 2 + 1;
         let bin_hz = f64::from(sample_rate) / settings.fft_size as f64;
@@ -136,7 +161,7 @@ impl BandLayout {
             }
             k
         };
-        let starts: Vec<usize> = centres_hz
+        let starts: Vec<usize> = lower_edges_hz
             .iter()
             .map(|&f| first_bin_at_or_above(f))
             .collect();
@@ -150,9 +175,11 @@ impl BandLayout {
             .map(|&f| weighting_db(settings.weighting, f))
             .collect();
         Self {
+            lower_edges_hz,
             centres_hz,
             bins,
             weights_db,
+            nyquist_hz: f64::from(sample_rate) / 2.0,
         }
     }
 
@@ -188,8 +215,24 @@ mod tests {
     }
 
     #[test]
-    fn centres_are_logspace_20_to_20k() {
+    fn centres_are_geometric_between_the_edges() {
+        let e = band_edges_hz(64);
         let c = band_centres_hz(64);
+        let ratio = 1000f64.powf(1.0 / 63.0);
+        for i in 0..63 {
+            assert!(close(c[i], (e[i] * e[i + 1]).sqrt(), 1e-9));
+            assert!(e[i] < c[i] && c[i] < e[i + 1]);
+        }
+        assert!(close(c[63], 20_000.0 * ratio.sqrt(), 1e-6), "{}", c[63]);
+        // The band that holds 1 kHz is centred within half a band of it (the original
+        // reported its lower edge, 928 Hz).
+        let band = e.iter().rposition(|&f| f <= 1000.0).unwrap();
+        assert!((c[band] / 1000.0).log(ratio).abs() <= 0.5, "{}", c[band]);
+    }
+
+    #[test]
+    fn edges_are_logspace_20_to_20k() {
+        let c = band_edges_hz(64);
         assert_eq!(c.len(), 64);
         assert!(close(c[0], 20.0, 1e-12));
         assert!(close(c[63], 20_000.0, 1e-9));
@@ -198,7 +241,7 @@ mod tests {
         for w in c.windows(2) {
             assert!(close(w[1] / w[0], ratio, 1e-12), "{w:?}");
         }
-        let two = band_centres_hz(2);
+        let two = band_edges_hz(2);
         assert!(close(two[0], 20.0, 1e-12) && close(two[1], 20_000.0, 1e-9));
     }
 
@@ -278,9 +321,9 @@ mod tests {
                 assert!(r.start <= r.end);
                 for k in r.clone() {
                     let f = k as f64 * bin_hz;
-                    assert!(f >= l.centres_hz[i]);
+                    assert!(f >= l.lower_edges_hz[i]);
                     if i + 1 < l.len() {
-                        assert!(f < l.centres_hz[i + 1]);
+                        assert!(f < l.lower_edges_hz[i + 1]);
                     }
                 }
                 next = r.end;
@@ -294,7 +337,7 @@ mod tests {
         // At 8 kHz a 4096-point bin is 1.95 Hz wide, narrower than the narrowest band (2.3 Hz),
         // so exactly the bands starting above Nyquist are empty.
         let l = layout(4096, 8_000);
-        for (r, &f) in l.bins.iter().zip(&l.centres_hz) {
+        for (r, &f) in l.bins.iter().zip(&l.lower_edges_hz) {
             assert_eq!(r.is_empty(), f > 4000.0, "band at {f} Hz: {r:?}");
         }
     }

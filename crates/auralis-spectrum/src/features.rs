@@ -2,6 +2,8 @@
 //! the per-frame features. Shared by every implementation, so the variants differ only in how
 //! they get from samples to band levels.
 
+use crate::bands::{BandLayout, FLOOR_DB};
+
 /// Share of the total band power below the rolloff frequency.
 pub(crate) const ROLLOFF_FRACTION: f64 = 0.85;
 
@@ -50,6 +52,10 @@ impl Smoother {
 /// Spectral features of one frame, computed from its smoothed weighted band levels.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct FrameFeatures {
+    /// Every band sits at the magnitude floor: the frame (and all before it, since levels
+    /// are smoothed) is digital silence, and the values below would come from the weighting
+    /// curve alone. Silent frames are left out of the means.
+    pub silent: bool,
     /// Centre of the band with the highest level (the lowest such band on a tie).
     pub peak_hz: f64,
     /// Power-weighted mean band centre `Σ f·P / Σ P`.
@@ -61,7 +67,7 @@ pub(crate) struct FrameFeatures {
 }
 
 impl FrameFeatures {
-    /// Field-wise sum, for the means over frames.
+    /// Field-wise sum, for the means over frames (the caller skips silent frames).
     pub fn accumulate(&mut self, other: &FrameFeatures) {
         self.peak_hz += other.peak_hz;
         self.centroid_hz += other.centroid_hz;
@@ -70,16 +76,33 @@ impl FrameFeatures {
     }
 }
 
-/// Features of one frame from its smoothed weighted levels `L_i` (dB) and band centres `f_i`.
+/// Features of one frame from its smoothed weighted levels `L_i` (dB) and the band centres
+/// `c_i` of `layout`.
 ///
 /// Everything is computed from the linear band power `P_i = 10^(L_i/10)`: the original
 /// weighted frequencies by dB values, which is meaningless once levels are negative. `power`
 /// is caller-owned scratch of one value per band, so nothing allocates per frame.
 pub(crate) fn frame_features(
     levels_db: &[f64],
-    centres_hz: &[f64],
+    layout: &BandLayout,
     power: &mut [f64],
 ) -> FrameFeatures {
+    let silent = levels_db
+        .iter()
+        .zip(&layout.weights_db)
+        .all(|(&level, &weight)| level - weight <= FLOOR_DB + SILENCE_MARGIN_DB);
+    let mut features = features_at(levels_db, &layout.centres_hz, power);
+    features.silent = silent;
+    features
+}
+
+/// How close to the floor a band may be and still count as silent: above the rounding of
+/// `ln`/`exp` in the level path, and far below any band that holds signal (the floor is a
+/// magnitude of 1e-10, about −260 dB below a full-scale sine's band).
+const SILENCE_MARGIN_DB: f64 = 1e-6;
+
+/// The features from levels and centres alone (no silence test).
+fn features_at(levels_db: &[f64], centres_hz: &[f64], power: &mut [f64]) -> FrameFeatures {
     let mut total = 0.0;
     let mut moment = 0.0;
     let mut peak = 0;
@@ -104,6 +127,7 @@ pub(crate) fn frame_features(
         }
     }
     FrameFeatures {
+        silent: false,
         peak_hz: centres_hz[peak],
         centroid_hz: moment / total,
         rolloff_hz: centres_hz[rolloff],
@@ -121,7 +145,7 @@ mod tests {
         let levels = [0.0, 10.0, 20.0, 10.0];
         let centres = [100.0, 200.0, 400.0, 800.0];
         let mut power = [0.0; 4];
-        let f = frame_features(&levels, &centres, &mut power);
+        let f = features_at(&levels, &centres, &mut power);
         for (p, e) in power.iter().zip([1.0, 10.0, 100.0, 10.0]) {
             assert!((p - e).abs() < 1e-12 * e, "{power:?}");
         }
@@ -137,7 +161,7 @@ mod tests {
     fn negative_levels_use_linear_power() {
         // −60 and −20 dB: the −20 dB band dominates the centroid (the original's Σ f·dB
         // would put it outside the band range altogether).
-        let f = frame_features(&[-60.0, -20.0], &[100.0, 1000.0], &mut [0.0; 2]);
+        let f = features_at(&[-60.0, -20.0], &[100.0, 1000.0], &mut [0.0; 2]);
         let expected = (100.0 * 1e-6 + 1000.0 * 1e-2) / (1e-6 + 1e-2);
         assert!((f.centroid_hz - expected).abs() < 1e-9, "{f:?}");
         assert_eq!(f.rolloff_hz, 1000.0);
@@ -149,9 +173,9 @@ mod tests {
         // Twenty bands at 0 dB (P = exp(0) = 1 exactly): 85 % of 20 is 17, reached exactly
         // at the 17th band, which must count as "reached".
         let centres: Vec<f64> = (0..20).map(f64::from).collect();
-        let f = frame_features(&[0.0; 20], &centres, &mut [0.0; 20]);
+        let f = features_at(&[0.0; 20], &centres, &mut [0.0; 20]);
         assert_eq!(f.rolloff_hz, 16.0);
-        let flat = frame_features(&[-200.0; 3], &[1.0, 2.0, 3.0], &mut [0.0; 3]);
+        let flat = features_at(&[-200.0; 3], &[1.0, 2.0, 3.0], &mut [0.0; 3]);
         assert_eq!(flat.peak_hz, 1.0);
         assert_eq!(flat.rolloff_hz, 3.0);
         assert!((flat.centroid_hz - 2.0).abs() < 1e-12);

@@ -2,8 +2,10 @@
 //!
 //! The spectrum stage of Auralis Lab (STAGES.md §1): a short-time spectrum of the mean of all
 //! channels (periodic Hann, FFT 4096, hop 1024), averaged into 64 log-spaced bands from 20 Hz
-//! to 20 kHz, weighted (A, C or Z), smoothed across frames, and summarised over the file as
-//! mean band levels plus mean peak frequency, centroid, 85 % rolloff and total energy.
+//! to 20 kHz (reported by their lower and upper edges and geometric centres), weighted (A, C
+//! or Z, at the centres), smoothed across frames, and summarised over the file as mean band
+//! levels plus mean peak frequency, centroid, 85 % rolloff and total energy — the last four
+//! absent (`None`) for digital silence, which has none of them.
 //!
 //! Three implementations with one definition:
 //!
@@ -33,7 +35,10 @@
 //! let audio = AudioBuffer::new(vec![tone], sr as u32)?;
 //! let result = analyze(ImplKind::Reference, &audio, &SpectrumSettings::default())?;
 //! assert_eq!(result.band_levels_db.len(), 64);
-//! assert!((900.0..1100.0).contains(&result.peak_frequency_hz));
+//! // The band holding 1 kHz is reported by its geometric centre (the original reported its
+//! // lower edge, 928 Hz).
+//! let peak = result.peak_frequency_hz.expect("a tone is not silence");
+//! assert!((965.0..1036.0).contains(&peak), "{peak}");
 //! # Ok::<(), auralis_core::Error>(())
 //! ```
 
@@ -53,7 +58,7 @@ use auralis_core::{AudioBuffer, ImplKind, Result};
 
 use crate::analysis::Analysis;
 
-pub use bands::{band_centres_hz, weighting_db};
+pub use bands::{band_centres_hz, band_edges_hz, weighting_db};
 pub use result::SpectrumResult;
 pub use settings::{SpectrumSettings, Weighting};
 pub use stage::{compare, SpectrumStage, BAND_LEVEL_TOLERANCE_DB, CENTROID_ROLLOFF_REL_TOLERANCE};

@@ -82,7 +82,7 @@ pub(crate) fn analyze(ctx: &Analysis<'_>) -> Result<SpectrumResult> {
                 || vec![0.0; bands],
                 |power, (out, rows)| {
                     for (f, row) in out.iter_mut().zip(rows.chunks_exact(bands)) {
-                        *f = frame_features(row, &ctx.layout.centres_hz, power);
+                        *f = frame_features(row, &ctx.layout, power);
                     }
                 },
             );

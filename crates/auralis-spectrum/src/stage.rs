@@ -77,10 +77,11 @@ pub fn compare(reference: &SpectrumResult, candidate: &SpectrumResult) -> Accura
     let same_setup = reference.settings == candidate.settings
         && reference.sample_rate == candidate.sample_rate
         && reference.frames == candidate.frames
+        && reference.silent_frames == candidate.silent_frames
         && reference.band_centres_hz == candidate.band_centres_hz;
     let checks = vec![
         Check::at_most(
-            "setup differs (settings, sample rate, frames, band centres)",
+            "setup differs (settings, sample rate, frames, silent frames, band centres)",
             if same_setup { 0.0 } else { 1.0 },
             0.0,
         ),
@@ -113,18 +114,24 @@ pub fn compare(reference: &SpectrumResult, candidate: &SpectrumResult) -> Accura
     Accuracy { metrics, checks }
 }
 
-/// `|c − r|`, NaN-propagating (a NaN never passes a check).
-fn abs_diff(r: f32, c: f32) -> f64 {
-    (f64::from(c) - f64::from(r)).abs()
+/// `|c − r|`, NaN-propagating (a NaN never passes a check); 0 when both are absent
+/// (silence), +∞ when only one is.
+fn abs_diff(r: Option<f32>, c: Option<f32>) -> f64 {
+    match (r, c) {
+        (Some(r), Some(c)) => (f64::from(c) - f64::from(r)).abs(),
+        (None, None) => 0.0,
+        _ => f64::INFINITY,
+    }
 }
 
-/// `|c − r| / |r|`; 0 when both are 0, +∞ when only the reference is.
-fn relative_diff(r: f32, c: f32) -> f64 {
+/// `|c − r| / |r|`; 0 when both are equal (or both absent), +∞ when only the reference is 0
+/// or only one is absent.
+fn relative_diff(r: Option<f32>, c: Option<f32>) -> f64 {
     let diff = abs_diff(r, c);
-    if diff == 0.0 {
-        0.0
+    if diff == 0.0 || diff.is_infinite() {
+        diff
     } else {
-        diff / f64::from(r).abs()
+        diff / f64::from(r.unwrap_or(0.0)).abs()
     }
 }
 
@@ -134,13 +141,16 @@ mod tests {
 
     fn result() -> SpectrumResult {
         SpectrumResult {
-            band_centres_hz: vec![20.0, 20_000.0],
+            band_lower_edges_hz: vec![20.0, 20_000.0],
+            band_upper_edges_hz: vec![20_000.0, 22_050.0],
+            band_centres_hz: vec![632.5, 21_000.0],
             band_levels_db: vec![-10.0, -20.0],
-            peak_frequency_hz: 20.0,
-            centroid_hz: 1000.0,
-            rolloff_hz: 20_000.0,
-            total_energy_db: -9.5,
+            peak_frequency_hz: Some(632.5),
+            centroid_hz: Some(1000.0),
+            rolloff_hz: Some(21_000.0),
+            total_energy_db: Some(-9.5),
             frames: 3,
+            silent_frames: 0,
             settings: SpectrumSettings {
                 bands: 2,
                 ..SpectrumSettings::default()
@@ -161,12 +171,14 @@ mod tests {
             |c| c.band_levels_db[1] += 2e-3,
             |c| c.band_levels_db.push(0.0),
             |c| c.band_levels_db[0] = f32::NAN,
-            |c| c.total_energy_db += 2e-3,
-            |c| c.centroid_hz *= 1.0 + 2e-4,
-            |c| c.rolloff_hz *= 1.0 - 2e-4,
-            |c| c.peak_frequency_hz *= 1.0 + 2e-4,
-            |c| c.centroid_hz = f32::NAN,
+            |c| *c.total_energy_db.as_mut().unwrap() += 2e-3,
+            |c| *c.centroid_hz.as_mut().unwrap() *= 1.0 + 2e-4,
+            |c| *c.rolloff_hz.as_mut().unwrap() *= 1.0 - 2e-4,
+            |c| *c.peak_frequency_hz.as_mut().unwrap() *= 1.0 + 2e-4,
+            |c| c.centroid_hz = Some(f32::NAN),
+            |c| c.centroid_hz = None,
             |c| c.frames += 1,
+            |c| c.silent_frames += 1,
             |c| c.sample_rate = 48_000,
             |c| c.settings.hop = 512,
         ];
@@ -178,7 +190,7 @@ mod tests {
         // Within tolerance passes.
         let mut c = r.clone();
         c.band_levels_db[0] += 5e-4;
-        c.centroid_hz *= 1.0 + 5e-5;
+        *c.centroid_hz.as_mut().unwrap() *= 1.0 + 5e-5;
         assert!(compare(&r, &c).passed(), "{:?}", compare(&r, &c).failures());
     }
 }

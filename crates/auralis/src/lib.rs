@@ -16,7 +16,9 @@
 //! use auralis::{spectrum, AudioBuffer};
 //! let audio = auralis::io::read_wav("song.wav".as_ref())?;
 //! let result = spectrum::analyze(&audio, &spectrum::SpectrumSettings::default())?;
-//! println!("centroid {:.0} Hz", result.centroid_hz);
+//! if let Some(centroid) = result.centroid_hz {
+//!     println!("centroid {centroid:.0} Hz"); // None for digital silence
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
