@@ -256,3 +256,56 @@ fn analyze_reports_absent_features_for_silence_and_true_band_centres() {
     assert!((peak - centre).abs() < 1e-3, "{peak} vs {centre}");
     assert!((965.0..1036.0).contains(&peak), "{peak}");
 }
+
+/// `--gains` takes a list that starts with a minus sign (clap used to suggest `-- -3`, which
+/// is wrong), names a bad value by its 1-based position and its band's frequencies (the
+/// messages mixed 1-based "item" and 0-based "band"), and warns when it clips.
+#[test]
+fn gains_accept_leading_hyphens_and_name_values_one_based() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let output = dir.path().join("g.wav");
+    let mut gains = vec!["0"; 25];
+    gains[0] = "-3";
+    gains[24] = "20";
+    let list = gains.join(",");
+    let out = auralis(&["eq", path_str(&input), path_str(&output), "--gains", &list]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains("20") && err.contains("12 dB"),
+        "{err}"
+    );
+
+    gains[2] = "x";
+    let out = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&dir.path().join("h.wav")),
+        "--gains",
+        &gains.join(","),
+    ]);
+    assert_one_line_error(&out, 2, "value 3 of 25 (band 200–300 Hz)");
+    let mut nan = vec!["0"; 25];
+    nan[2] = "nan";
+    let out = auralis(&[
+        "eq",
+        path_str(&input),
+        path_str(&dir.path().join("i.wav")),
+        "--gains",
+        &nan.join(","),
+    ]);
+    assert_one_line_error(&out, 2, "value 3 of 25 (band 200–300 Hz)");
+}
+
+/// Usage errors exit 2, `--help` exits 0 (also when stdout is closed), and the ceiling's help
+/// states its real range.
+#[test]
+fn usage_exit_codes_and_ceiling_help() {
+    let out = auralis(&["limit", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("from -60 to 0"), "{help}");
+    assert_eq!(auralis(&["limit"]).status.code(), Some(2));
+    assert_eq!(auralis(&["no-such-command"]).status.code(), Some(2));
+}

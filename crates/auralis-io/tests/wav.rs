@@ -702,3 +702,18 @@ fn chunk_reader_reports_nan_at_its_frame() {
     );
     assert!(chunk.is_empty());
 }
+
+/// Sizes a WAV header cannot describe are refused by a check that needs no audio, so that
+/// a command can refuse before processing (a float WAV over 4 GiB, 65 536 channels).
+#[test]
+fn sizes_beyond_the_wav_format_are_refused_up_front() {
+    use auralis_io::check_wav_fits;
+    let p = Path::new("out.wav");
+    let four_gib_frames = (1u64 << 32) / 8; // stereo f32: 8 bytes a frame
+    assert!(check_wav_fits(p, 2, four_gib_frames - 100, 44_100, SampleFormat::Float32).is_ok());
+    let err = check_wav_fits(p, 2, four_gib_frames, 44_100, SampleFormat::Float32).unwrap_err();
+    assert!(matches!(err, IoError::Unsupported { .. }) && err.to_string().contains("4 GiB"));
+    // The same audio fits as 16-bit.
+    assert!(check_wav_fits(p, 2, four_gib_frames, 44_100, SampleFormat::Int16).is_ok());
+    assert!(check_wav_fits(p, 65_536, 1, 44_100, SampleFormat::Int16).is_err());
+}
