@@ -8,10 +8,14 @@
 //! cargo xtask baseline [--from reports/latest/report.json] write reports/baseline.json
 //! cargo xtask icount [--check [--baseline FILE]] [--out FILE] [--write-baseline]
 //!                                            instruction counts under valgrind (callgrind)
+//! cargo xtask fuzz [--minutes N] [--target read|cli]...
+//!                                            coverage-guided fuzzing (stable toolchain)
 //! ```
 //!
 //! Exit codes: 0 success; 1 the regression check ran and failed; 2 the command could not do
 //! what was asked (usage, input or output error). Every error is one line on stderr.
+
+mod fuzz;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -27,7 +31,7 @@ use auralis_lab::run::{check_samples, check_threads, with_threads, LiveRemeasure
 use auralis_lab::{inputs, select, LabError, LabResult, Mode, Report, RunOptions};
 use clap::{Parser, Subcommand};
 
-/// The lab's tasks: fixtures, bench, select, baseline, icount.
+/// The lab's tasks: fixtures, bench, select, baseline, icount, fuzz.
 #[derive(Parser, Debug)]
 #[command(name = "cargo xtask", version, about)]
 struct Cli {
@@ -61,6 +65,8 @@ enum Command {
     },
     /// Count each implementation's instructions under valgrind; optionally gate on them.
     Icount(IcountArgs),
+    /// Coverage-guided fuzzing of the read entry point and the command line.
+    Fuzz(fuzz::FuzzArgs),
     /// (Internal) the run `icount` counts under valgrind: STAGE IMPL.
     #[command(hide = true)]
     IcountProbe {
@@ -183,6 +189,7 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
         Command::Select { from, to } => select_cmd(&root, from, to),
         Command::Baseline { from, to } => baseline(&root, from, to),
         Command::Icount(args) => icount(&root, args),
+        Command::Fuzz(args) => fuzz::fuzz(&root, args),
         Command::IcountProbe {
             stage,
             implementation,

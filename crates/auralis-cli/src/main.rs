@@ -1,21 +1,10 @@
-//! `auralis` — the command line over the facade crate.
-//!
-//! Thin glue: parse arguments, read the file, call `auralis::…`, print or write the result.
-//! Every failure is one line on stderr and a documented exit code: 0 success (a closed
-//! standard output counts: the reader has what it wanted), 1 failure (I/O, a full disk),
-//! 2 usage or bad input, 130 / 143 interrupted by SIGINT / SIGTERM. Nothing panics on user
-//! input or on closed streams, outputs are written atomically, never over the input or an
-//! existing file unless `--overwrite` is given, and no temporary file outlives the process.
-
-mod commands;
-mod console;
-mod output;
-mod signals;
+//! `auralis` — the command line over the facade crate (the work is in the library half of
+//! this crate, `auralis_cli`, so that the fuzzer drives the same code).
 
 use std::process::ExitCode;
 
+use auralis_cli::{commands, console, signals};
 use clap::Parser;
-
 fn main() -> ExitCode {
     signals::install();
     let cli = match commands::Cli::try_parse() {
