@@ -29,6 +29,7 @@
 //! this crate installs [`alloc_counter::CountingAllocator`] as the global allocator.
 
 pub mod alloc_counter;
+pub mod bandwidth;
 pub mod check;
 pub mod error;
 pub mod icount;
@@ -46,6 +47,7 @@ pub mod select;
 pub mod streaming;
 pub mod targets;
 pub mod timing;
+pub mod verified;
 
 pub use error::{LabError, LabResult};
 pub use report::Report;

@@ -276,6 +276,18 @@ fn write_machine(md: &mut String, report: &Report) {
         ),
         ("rayon threads", report.run.rayon_threads.to_string()),
         (
+            "memory bandwidth",
+            report
+                .run
+                .memory_bandwidth_gbs
+                .map_or("not measured".to_string(), |g| {
+                    format!(
+                    "{g:.1} GB/s (256 MiB copy, read + written); a run faster than reading its \
+                     input is failed as implausible"
+                )
+                }),
+        ),
+        (
             "timing noise",
             report.run.jitter.map_or("not measured".to_string(), |j| {
                 format!(

@@ -70,6 +70,10 @@ pub struct RunInfo {
     /// `streaming::measure_jitter`); absent in reports before it existed.
     #[serde(default)]
     pub jitter: Option<JitterProbe>,
+    /// Main-memory copy bandwidth in GB/s (read + written), measured by the lab
+    /// (`bandwidth.rs`); absent in reports before it existed.
+    #[serde(default)]
+    pub memory_bandwidth_gbs: Option<f64>,
     /// The scheduling policy the noise probe and the streaming chunk sizes were timed under
     /// (`realtime.rs`): `"SCHED_FIFO, priority 50"`, or `"normal (…why…)"`. Absent in
     /// reports before it existed (those were timed under the normal policy).

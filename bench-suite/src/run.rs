@@ -9,7 +9,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
-use auralis_core::{AudioBuffer, ImplKind, LabStage};
+use auralis_core::{AudioBuffer, ImplKind, LabStage, ThreadIndependence};
 
 use crate::alloc_counter::{measure, MemoryUsage};
 use crate::check::{RatioSample, Remeasure};
@@ -20,7 +20,7 @@ use crate::report::{
     TraceReport, SCHEMA_VERSION,
 };
 use crate::streaming::measure_streaming;
-use crate::timing::{sample_interleaved, Contender, Mode, SamplePlan, TimingStats};
+use crate::timing::{Mode, SamplePlan, TimingStats};
 
 /// Most threads `--threads` accepts: far beyond any machine this lab runs on, low enough
 /// that a typo cannot ask the OS for a million threads.
@@ -166,6 +166,7 @@ pub fn run_bench(
             section.scheduling().to_string(),
         )
     };
+    let memory_bandwidth_gbs = crate::bandwidth::memory_bandwidth_gbs();
     progress.begin((stages.len() * (2 * inputs.len() + 1)) as u64);
     let mut stage_reports = Vec::with_capacity(stages.len());
     for stage in stages {
@@ -216,6 +217,7 @@ pub fn run_bench(
             chunk_sizes: options.chunk_sizes.clone(),
             wall_secs: started.elapsed().as_secs_f64(),
             jitter,
+            memory_bandwidth_gbs: Some(memory_bandwidth_gbs),
             stream_scheduling: Some(stream_scheduling),
             warnings,
         },
@@ -294,7 +296,14 @@ fn measure_cell(
         } else {
             let (output, memory, cold) = run_guarded(stage, kind, audio);
             let verdict = match output {
-                Ok(output) => compare_guarded(stage, &*reference_output, &*output),
+                Ok(output) => {
+                    let verdict = compare_guarded(stage, &*reference_output, &*output);
+                    match (verdict.passed, kind) {
+                        (true, ImplKind::Parallel) => thread_counts_agree(stage, audio, &*output)
+                            .map_or(verdict, AccuracyVerdict::error),
+                        _ => verdict,
+                    }
+                }
                 Err(message) => AccuracyVerdict::error(format!("failed to run: {message}")),
             };
             (verdict, memory, cold)
@@ -347,12 +356,30 @@ fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &
                 }
                 if let Some(result) = cell.results.iter_mut().find(|r| r.implementation == kind) {
                     result.not_timed = Some(format!("failed while being timed: {message}"));
-                    result.accuracy = AccuracyVerdict::error(format!(
-                        "failed while being timed (nondeterministic?): {message}"
-                    ));
+                    result.accuracy = AccuracyVerdict::error(
+                        if message.starts_with(crate::verified::VERIFY_FAILED) {
+                            // Its own message: passed on the accuracy input, failed on a
+                            // fresh one while timed (a cache, or state kept between calls).
+                            message
+                        } else {
+                            format!("failed while being timed (nondeterministic?): {message}")
+                        },
+                    );
                 }
                 kinds.retain(|k| *k != kind);
             }
+        }
+    }
+    // No work is faster than reading the input once: below that, a result is no result.
+    let input_bytes = audio.len() * audio.num_channels() * std::mem::size_of::<f32>();
+    let floor = crate::bandwidth::read_floor_secs(input_bytes);
+    for result in &mut cell.results {
+        let verdict = result
+            .timing
+            .as_ref()
+            .and_then(|t| crate::bandwidth::implausible(t.median_secs, input_bytes, floor));
+        if let Some(message) = verdict {
+            result.accuracy = AccuracyVerdict::error(message);
         }
     }
     let reference_median = cell.reference_timing().map(|t| t.median_secs);
@@ -375,27 +402,78 @@ fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &
 /// whether the allocator hands back mapped memory (glibc decides by a moving threshold)
 /// and made the fast variants' timings bimodal. The one-off cost of a fresh output is
 /// reported separately (`cold_secs`, from the memory-measuring run).
+///
+/// Every call gets input it has never seen and a poisoned output slot, and timed outputs
+/// are verified against the reference on the same input ([`crate::verified`]): a result
+/// carried over from an earlier call fails instead of looking fast.
 pub fn time_kinds(
     stage: &dyn LabStage,
     audio: &AudioBuffer,
     kinds: &[ImplKind],
     plan: &SamplePlan,
 ) -> Result<Vec<Vec<f64>>, (ImplKind, String)> {
-    // One closure type (they differ only in `kind`), so no boxing is needed.
-    let mut closures: Vec<_> = kinds
-        .iter()
-        .map(|&kind| {
-            let mut previous: Option<Box<dyn Any + Send>> = None;
-            move || -> Result<Box<dyn Any + Send>, String> {
-                guarded(|| stage.run_into_erased(kind, audio, &mut previous))
-                    .and_then(|r| r.map_err(|e| e.to_string()))?;
-                Ok(Box::new(()))
+    let seed = stage
+        .name()
+        .bytes()
+        .chain(audio.len().to_le_bytes())
+        .fold(0xCBF2_9CE4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+        });
+    crate::verified::time_kinds_verified(stage, audio, kinds, plan, seed)
+}
+
+/// Thread counts the parallel variants are checked at: one (no parallelism at all), two
+/// (this machine's cores), and seven (more threads than cores, and odd, so any block split
+/// that follows the thread count lands differently).
+pub const CHECKED_THREAD_COUNTS: [usize; 3] = [1, 2, 7];
+/// The start of a thread-count failure's message.
+pub const THREAD_DEPENDENT: &str = "thread-count dependent";
+
+/// Runs the parallel implementation inside pools of [`CHECKED_THREAD_COUNTS`] threads and
+/// holds each output to `output` (from the lab's own pool): the same bits, unless the stage
+/// states why not, and then within its tolerance. `Some(message)` on a difference.
+fn thread_counts_agree(
+    stage: &dyn LabStage,
+    audio: &AudioBuffer,
+    output: &dyn Any,
+) -> Option<String> {
+    let lab_threads = rayon::current_num_threads();
+    for threads in CHECKED_THREAD_COUNTS {
+        let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool,
+            Err(e) => return Some(format!("cannot build a {threads}-thread pool: {e}")),
+        };
+        let other = match pool.install(|| guarded(|| stage.run_erased(ImplKind::Parallel, audio))) {
+            Ok(Ok(other)) => other,
+            Ok(Err(e)) => {
+                return Some(format!(
+                    "{THREAD_DEPENDENT}: fails at {threads} threads: {e}"
+                ))
             }
-        })
-        .collect();
-    let mut contenders: Vec<Contender<'_>> =
-        closures.iter_mut().map(|c| c as Contender<'_>).collect();
-    sample_interleaved(&mut contenders, plan).map_err(|e| (kinds[e.contender], e.message))
+            Err(e) => {
+                return Some(format!(
+                    "{THREAD_DEPENDENT}: fails at {threads} threads: {e}"
+                ))
+            }
+        };
+        let agrees = match stage.thread_independence() {
+            ThreadIndependence::BitIdentical => stage.identical_erased(output, &*other),
+            ThreadIndependence::WithinTolerance(_) => {
+                guarded(|| stage.compare_erased(output, &*other)).is_ok_and(|a| a.passed())
+            }
+        };
+        if !agrees {
+            return Some(format!(
+                "{THREAD_DEPENDENT}: the output at {threads} threads differs from the output at \
+                 {lab_threads} (must be {})",
+                match stage.thread_independence() {
+                    ThreadIndependence::BitIdentical => "bit-identical".to_string(),
+                    ThreadIndependence::WithinTolerance(why) => format!("within tolerance: {why}"),
+                }
+            ));
+        }
+    }
+    None
 }
 
 /// Runs one implementation once into a fresh output, measuring its extra memory and wall

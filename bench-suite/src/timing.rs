@@ -187,10 +187,36 @@ pub struct SamplingError {
     pub message: String,
 }
 
+/// Which call a self-timed contender is making: a warm-up call (numbered from 0) or the
+/// sample of a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Warmup(usize),
+    Round(usize),
+}
+
+/// A contender that times its own work and returns the seconds it took, so that it can do
+/// untimed work around it (prepare a fresh input, poison its output slot, verify the output;
+/// see `verified.rs`).
+pub type SelfTimed<'a> = &'a mut dyn FnMut(Call) -> Result<f64, String>;
+
 /// Warms up, then samples every contender round-robin according to `plan`. Returns one
 /// sample vector (seconds) per contender, in the contenders' order.
 pub fn sample_interleaved(
     contenders: &mut [Contender<'_>],
+    plan: &SamplePlan,
+) -> Result<Vec<Vec<f64>>, SamplingError> {
+    let mut wrapped: Vec<_> = contenders
+        .iter_mut()
+        .map(|contender| move |_: Call| time_once(contender))
+        .collect();
+    let mut timed: Vec<SelfTimed<'_>> = wrapped.iter_mut().map(|c| c as SelfTimed<'_>).collect();
+    sample_interleaved_self_timed(&mut timed, plan)
+}
+
+/// [`sample_interleaved`] for contenders that time themselves.
+pub fn sample_interleaved_self_timed(
+    contenders: &mut [SelfTimed<'_>],
     plan: &SamplePlan,
 ) -> Result<Vec<Vec<f64>>, SamplingError> {
     let n = contenders.len();
@@ -198,13 +224,14 @@ pub fn sample_interleaved(
     if n == 0 {
         return Ok(samples);
     }
+    let fail = |contender: usize| move |message: String| SamplingError { contender, message };
     let warmup_start = Instant::now();
     let mut warmup_rounds = 0;
     while warmup_rounds < plan.warmup_runs
         || (warmup_start.elapsed() < plan.warmup_time && warmup_rounds < 4 * plan.warmup_runs)
     {
         for (index, contender) in contenders.iter_mut().enumerate() {
-            time_once(index, contender)?;
+            contender(Call::Warmup(warmup_rounds)).map_err(fail(index))?;
         }
         warmup_rounds += 1;
     }
@@ -215,7 +242,7 @@ pub fn sample_interleaved(
         }
         for offset in 0..n {
             let index = (round + offset) % n;
-            let secs = time_once(index, &mut contenders[index])?;
+            let secs = contenders[index](Call::Round(round)).map_err(fail(index))?;
             samples[index].push(secs);
         }
     }
@@ -223,20 +250,12 @@ pub fn sample_interleaved(
 }
 
 /// Times one run; the output is dropped after the clock stops.
-fn time_once(index: usize, contender: &mut Contender<'_>) -> Result<f64, SamplingError> {
+fn time_once(contender: &mut Contender<'_>) -> Result<f64, String> {
     let start = Instant::now();
-    let output = contender();
+    let output = contender()?;
     let elapsed = start.elapsed();
-    match output {
-        Ok(output) => {
-            drop(black_box(output));
-            Ok(elapsed.as_secs_f64())
-        }
-        Err(message) => Err(SamplingError {
-            contender: index,
-            message,
-        }),
-    }
+    drop(black_box(output));
+    Ok(elapsed.as_secs_f64())
 }
 
 #[cfg(test)]

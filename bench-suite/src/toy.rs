@@ -217,6 +217,7 @@ pub fn report(stage: &str, cells: Vec<Cell>, cores: usize) -> Report {
         machine: machine(cores),
         run: RunInfo {
             jitter: None,
+            memory_bandwidth_gbs: None,
             stream_scheduling: None,
             mode: Mode::Full,
             command: "cargo xtask bench".into(),

@@ -97,6 +97,19 @@ impl AudioBuffer {
         self
     }
 
+    /// Overwrites every sample with `value` in place (the storage is kept, not reallocated):
+    /// the lab's way to make a stale output recognisable before a timed run
+    /// (`Stage::poison`). `value` must itself be valid audio (finite, within the bound).
+    pub fn overwrite_in_place(&mut self, value: f32) {
+        assert!(
+            value.is_finite() && value.abs() <= MAX_SAMPLE_MAGNITUDE,
+            "overwrite_in_place needs a valid sample value, not {value}"
+        );
+        for channel in &mut self.channels {
+            channel.fill(value);
+        }
+    }
+
     /// The declared speaker mask, if the source declared one other than the default.
     pub fn channel_mask(&self) -> Option<u32> {
         self.channel_mask

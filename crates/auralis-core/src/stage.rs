@@ -92,8 +92,10 @@ pub struct Trace {
 pub trait Stage: Send + Sync {
     /// Parameters of the stage (band gains, thresholds, FFT settings, …).
     type Settings: Clone + fmt::Debug + Send + Sync;
-    /// What the stage produces (a spectrum summary, processed audio, …).
-    type Output: Send + 'static;
+    /// What the stage produces (a spectrum summary, processed audio, …). `PartialEq` is
+    /// bit-for-bit equality of the values, which is how the lab holds a parallel variant's
+    /// output at 1, 2 and 7 threads to itself.
+    type Output: Send + PartialEq + 'static;
 
     /// Short machine name used in reports and `selection.json`, e.g. `"spectrum"`.
     fn name(&self) -> &'static str;
@@ -136,6 +138,20 @@ pub trait Stage: Send + Sync {
     /// tolerances (stated, with their reasons, in the stage crate).
     fn compare(&self, reference: &Self::Output, candidate: &Self::Output) -> Accuracy;
 
+    /// Overwrites an earlier output in place, without freeing or unmapping its storage, so
+    /// that an implementation that hands it back unchanged (a "cache hit" through the output
+    /// slot) returns something the accuracy check rejects. The lab calls it before every
+    /// timed run. The default does nothing; stages whose outputs can be reused should
+    /// override it (see [`POISON`]).
+    fn poison(&self, _output: &mut Self::Output) {}
+
+    /// Whether the parallel implementation's output is the same bits at any thread count
+    /// (the default, and what the lab checks at 1, 2 and 7 threads), or only within the
+    /// stage's tolerance — then say why.
+    fn thread_independence(&self) -> ThreadIndependence {
+        ThreadIndependence::BitIdentical
+    }
+
     /// One sentence on the tolerance and why it is what it is, for reports.
     fn tolerance(&self) -> &'static str;
 
@@ -153,6 +169,20 @@ pub trait Stage: Send + Sync {
     ) -> Option<Result<Box<dyn StreamProcessor>>> {
         None
     }
+}
+
+/// The value [`Stage::poison`] writes: finite and in range (an output stays a valid value of
+/// its type), and far from anything a stage computes from real audio at every sample.
+pub const POISON: f32 = 0.123_456_79;
+
+/// How a stage's parallel output relates across thread counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadIndependence {
+    /// The same bits whatever the thread count.
+    BitIdentical,
+    /// Within the stage's tolerance, for the stated reason (e.g. a reduction whose order
+    /// follows the thread count).
+    WithinTolerance(&'static str),
 }
 
 /// Object-safe view of a [`Stage`] using its bench settings, so the lab can hold
@@ -179,6 +209,12 @@ pub trait LabStage: Send + Sync {
     fn compare_erased(&self, reference: &dyn Any, candidate: &dyn Any) -> Accuracy;
     /// See [`Stage::traces`].
     fn traces_erased(&self, output: &dyn Any) -> Vec<Trace>;
+    /// See [`Stage::poison`]; does nothing to an empty slot or another stage's output.
+    fn poison_erased(&self, slot: &mut Option<Box<dyn Any + Send>>);
+    /// Whether two outputs of this stage are the same bits (`false` for other types).
+    fn identical_erased(&self, a: &dyn Any, b: &dyn Any) -> bool;
+    /// See [`Stage::thread_independence`].
+    fn thread_independence(&self) -> ThreadIndependence;
     /// See [`Stage::stream`], with the bench settings.
     fn stream_erased(
         &self,
@@ -236,6 +272,23 @@ impl<S: Stage> LabStage for S {
             .downcast_ref::<S::Output>()
             .map(|o| self.traces(o))
             .unwrap_or_default()
+    }
+
+    fn poison_erased(&self, slot: &mut Option<Box<dyn Any + Send>>) {
+        if let Some(output) = slot.as_mut().and_then(|b| b.downcast_mut::<S::Output>()) {
+            self.poison(output);
+        }
+    }
+
+    fn identical_erased(&self, a: &dyn Any, b: &dyn Any) -> bool {
+        match (a.downcast_ref::<S::Output>(), b.downcast_ref::<S::Output>()) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn thread_independence(&self) -> ThreadIndependence {
+        Stage::thread_independence(self)
     }
 
     fn stream_erased(

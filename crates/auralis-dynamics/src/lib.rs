@@ -95,7 +95,7 @@ pub struct GainStats {
 }
 
 /// Result of [`process`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DynamicsOutput {
     /// Processed audio, same length as the input and aligned with it.
     pub audio: AudioBuffer,

@@ -46,6 +46,11 @@ impl Stage for DynamicsStage {
         crate::process_into(kind, audio, settings, output)
     }
 
+    fn poison(&self, output: &mut DynamicsOutput) {
+        output.audio.overwrite_in_place(auralis_core::POISON);
+        output.gain_db.fill(auralis_core::POISON);
+    }
+
     fn compare(&self, reference: &DynamicsOutput, candidate: &DynamicsOutput) -> Accuracy {
         crate::compare(reference, candidate)
     }

@@ -70,6 +70,10 @@ impl Stage for EqStage {
         crate::process_into(kind, audio, settings, output)
     }
 
+    fn poison(&self, output: &mut AudioBuffer) {
+        output.overwrite_in_place(auralis_core::POISON);
+    }
+
     fn compare(&self, reference: &AudioBuffer, candidate: &AudioBuffer) -> Accuracy {
         crate::compare(reference, candidate)
     }

@@ -60,6 +60,15 @@ impl Stage for SpectrumStage {
         compare(reference, candidate)
     }
 
+    fn poison(&self, output: &mut SpectrumResult) {
+        let p = auralis_core::POISON;
+        output.band_levels_db.fill(p);
+        output.peak_frequency_hz = Some(p);
+        output.centroid_hz = Some(p);
+        output.rolloff_hz = Some(p);
+        output.total_energy_db = Some(p);
+    }
+
     fn tolerance(&self) -> &'static str {
         "band levels and total energy within 1e-3 dB, centroid/rolloff/peak within 0.01 % of the \
          reference: f32 rounding moves them ~100x less, any real defect moves them more"
