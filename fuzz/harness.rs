@@ -134,6 +134,14 @@ pub fn cli_one(data: &[u8], dir: &Path) {
             break;
         }
     }
+    // Half the runs write through named temporaries (the fallback for file systems without
+    // O_TMPFILE), so that "no temporary left" is tested on the path where it can fail.
+    if head[2] & 2 == 2 {
+        std::env::set_var("AURALIS_IO_NAMED_TEMPORARIES", "1");
+    } else {
+        std::env::remove_var("AURALIS_IO_NAMED_TEMPORARIES");
+    }
+    let overwrite = args.iter().any(|a| a == "--overwrite");
     if let Ok(cli) = auralis_cli::commands::Cli::try_parse_from(&args) {
         let _ = auralis_cli::commands::run(cli);
     }
@@ -145,11 +153,14 @@ pub fn cli_one(data: &[u8], dir: &Path) {
             "temporary file left: {name}"
         );
     }
-    assert_eq!(
-        std::fs::read(dir.join("existing.wav"))
-            .ok()
-            .as_deref()
-            .map(|b| !b.is_empty()),
-        Some(true)
-    );
+    // The existing file (also reached through link.wav) is never truncated, and without
+    // --overwrite it is untouched.
+    let existing = std::fs::read(dir.join("existing.wav")).expect("existing.wav is still there");
+    assert!(!existing.is_empty(), "existing.wav was truncated");
+    if !overwrite {
+        assert_eq!(
+            existing, b"keep me",
+            "existing.wav replaced without --overwrite"
+        );
+    }
 }

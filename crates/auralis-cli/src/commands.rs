@@ -352,11 +352,13 @@ fn spectrum_table(file: &Path, audio: &AudioBuffer, r: &SpectrumResult) -> Strin
             r.silent_frames, r.frames
         );
     }
+    // Bands numbered from 1, as `--gains` values are.
     let _ = writeln!(t, "band  lower Hz   upper Hz  centre Hz   level dB");
     for i in 0..r.band_levels_db.len() {
         let _ = writeln!(
             t,
-            "{i:>4} {:>9.1} {:>10.1} {:>10.1} {:>10.2}",
+            "{:>4} {:>9.1} {:>10.1} {:>10.1} {:>10.2}",
+            i + 1,
             r.band_lower_edges_hz[i],
             r.band_upper_edges_hz[i],
             r.band_centres_hz[i],

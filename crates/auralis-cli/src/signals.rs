@@ -21,11 +21,17 @@ pub fn install() {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 auralis::io::remove_temporaries();
-                crate::console::note(match signal {
-                    SIGINT => "auralis: interrupted (SIGINT); nothing was left half-written",
-                    _ => "auralis: terminated (SIGTERM); nothing was left half-written",
-                });
-                std::process::exit(128 + signal);
+                let note: &[u8] = match signal {
+                    SIGINT => b"auralis: interrupted (SIGINT); nothing was left half-written\n",
+                    _ => b"auralis: terminated (SIGTERM); nothing was left half-written\n",
+                };
+                // A raw write, not through the stderr lock: the main thread may hold that
+                // lock while blocked on a full stderr, and the exit must not wait for it.
+                // SAFETY: writing a valid buffer to fd 2; the result is deliberately ignored.
+                let _ = unsafe { libc::write(2, note.as_ptr().cast(), note.len()) };
+                // `_exit`: no atexit handlers or stdout flushing that could block either.
+                // SAFETY: ends the process; nothing here relies on destructors.
+                unsafe { libc::_exit(128 + signal) };
             }
         });
 }

@@ -282,3 +282,32 @@ fn every_subcommand_reads_flac_mp3_ogg_and_aiff() {
         }
     }
 }
+
+#[test]
+fn dev_stdout_redirected_to_a_log_appends_and_keeps_the_log() {
+    use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = music_file(dir.path());
+    let log = dir.path().join("job.log");
+    std::fs::write(&log, b"earlier lines\n").unwrap();
+    let inode = std::fs::metadata(&log).unwrap().ino();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let out = auralis()
+        .args(["limit", s(&input), "/dev/stdout", "--overwrite"])
+        .stdout(appending)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(
+        bytes.starts_with(b"earlier lines\nRIFF"),
+        "the log was replaced"
+    );
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().ino(),
+        inode,
+        "same file, not a new one"
+    );
+    let _ = std::io::stderr().flush();
+}

@@ -62,11 +62,27 @@ pub fn write_atomically_with(
 /// Removes every named temporary file this process has open. Meant for a signal handler
 /// thread (SIGINT/SIGTERM) right before it exits; unnamed temporaries need nothing, the
 /// kernel frees them with the process. Safe to call at any time from any thread.
+///
+/// Afterwards no new named temporary can be made in this process (creating one fails, as
+/// the process is about to exit): creation checks that under the same lock, so none can
+/// appear after the clean-up.
 pub fn remove_temporaries() {
     let list = LIVE_TEMPS.lock().unwrap_or_else(|p| p.into_inner());
+    EXITING.store(true, Ordering::SeqCst);
     for path in list.iter() {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// Set by [`remove_temporaries`]: the process is exiting, make no more temporaries.
+static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The error for a temporary that may not be made any more.
+fn exiting_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Interrupted,
+        "the process is exiting (signal)",
+    )
 }
 
 /// Writes a complete new version of the regular file `target` (which may not exist yet).
@@ -172,8 +188,16 @@ impl Temp {
                 // Link under a temporary name (registered, so a signal removes it), then
                 // rename over the target: rename is the only atomic replace.
                 let named = temp_path(dir, name);
-                register(&named);
-                let result = link_unnamed(file, &named).and_then(|()| {
+                let linked = {
+                    let mut list = LIVE_TEMPS.lock().unwrap_or_else(|p| p.into_inner());
+                    if EXITING.load(Ordering::SeqCst) {
+                        Err(exiting_error())
+                    } else {
+                        list.push(named.clone());
+                        link_unnamed(file, &named)
+                    }
+                };
+                let result = linked.and_then(|()| {
                     std::fs::rename(&named, target).inspect_err(|_| {
                         let _ = std::fs::remove_file(&named);
                     })
@@ -182,7 +206,7 @@ impl Temp {
                 result.map_err(place)
             }
             Temp::Named(path) if !replace => {
-                let result = std::fs::hard_link(path, target);
+                let result = move_no_replace(path, target);
                 let _ = std::fs::remove_file(path);
                 unregister(path);
                 result.map_err(|e| {
@@ -215,11 +239,52 @@ impl Drop for Temp {
     }
 }
 
-fn register(path: &Path) {
-    LIVE_TEMPS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(path.to_path_buf());
+/// Gives `temp` the name `target` unless `target` exists: `renameat2(RENAME_NOREPLACE)`
+/// where the kernel and file system have it (vfat and exFAT do), else a hard link (most
+/// Unix file systems), else — a file system with neither, such as SMB without Unix
+/// extensions — a rename after checking that the target is absent (a tiny race, the best
+/// such a file system allows).
+fn move_no_replace(temp: &Path, target: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains NUL"))
+        };
+        let (from, to) = (c(temp)?, c(target)?);
+        // SAFETY: valid NUL-terminated strings for the duration of the call.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => {}
+            _ => return Err(err),
+        }
+    }
+    match std::fs::hard_link(temp, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            if std::fs::symlink_metadata(target).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "target exists",
+                ));
+            }
+            std::fs::rename(temp, target)
+        }
+    }
 }
 
 fn unregister(path: &Path) {
@@ -303,11 +368,23 @@ fn create_temp(dir: &Path, name: &OsStr, target: &Path) -> Result<(File, Temp), 
     let mut attempts = 0;
     loop {
         let path = temp_path(dir, name);
-        register(&path);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        // Registered and created under the lock, so a signal's clean-up either sees the
+        // file or runs before it exists and keeps it from being created.
+        let created = {
+            let mut list = LIVE_TEMPS.lock().unwrap_or_else(|p| p.into_inner());
+            let created = if EXITING.load(Ordering::SeqCst) {
+                Err(exiting_error())
+            } else {
+                OpenOptions::new().write(true).create_new(true).open(&path)
+            };
+            if created.is_ok() {
+                list.push(path.clone());
+            }
+            created
+        };
+        match created {
             Ok(file) => return Ok((file, Temp::Named(path))),
             Err(e) => {
-                unregister(&path);
                 if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 {
                     attempts += 1;
                     continue;

@@ -28,6 +28,18 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::error::IoError;
 
+/// Longest audio decoded from a file whose header declares no length: 24 hours at its rate.
+/// A compressed stream can expand enormously (a FLAC of constant subframes, a few KB,
+/// decodes to gigabytes): past the declared length, or this, decoding stops with an error
+/// instead of exhausting memory.
+const MAX_UNDECLARED_SECS: u64 = 24 * 3600;
+/// Frames tolerated beyond a declared length (a final partial block).
+const DECLARED_SLACK_FRAMES: u64 = 1 << 16;
+/// Packets that may fail to decode before the file is refused: real MP3s carry the odd
+/// corrupt frame, which decoders skip (symphonia asks callers to); a file of nothing else is
+/// not audio.
+const MAX_BAD_PACKETS: usize = 16;
+
 /// The start of the message for a file no reader recognises.
 pub(crate) const NO_FORMAT: &str = "not a format that is read";
 
@@ -112,6 +124,10 @@ fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
         .filter(|_| name != "mp3" || track.delay.is_some());
     let reserve = declared.unwrap_or(0).min(MAX_RESERVE_FRAMES) as usize;
     let mut out: Vec<Vec<f32>> = (0..channels).map(|_| Vec::with_capacity(reserve)).collect();
+    let limit = declared.map_or(u64::from(rate) * MAX_UNDECLARED_SECS, |n| {
+        n.saturating_add(DECLARED_SLACK_FRAMES)
+    });
+    let mut bad_packets = 0;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
@@ -126,9 +142,14 @@ fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
         if packet.track_id != track.id {
             continue;
         }
-        let buf = decoder
-            .decode(&packet)
-            .map_err(|e| symphonia_error(path, name, e))?;
+        let buf = match decoder.decode(&packet) {
+            Ok(buf) => buf,
+            Err(SymError::DecodeError(_)) if bad_packets < MAX_BAD_PACKETS => {
+                bad_packets += 1;
+                continue;
+            }
+            Err(e) => return Err(symphonia_error(path, name, e)),
+        };
         if buf.num_planes() != channels {
             return Err(IoError::unsupported(
                 path,
@@ -139,6 +160,12 @@ fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
             ));
         }
         let base = out[0].len();
+        if (base + buf.frames()) as u64 > limit {
+            return Err(IoError::corrupt(
+                path,
+                format!("{name}: decodes to more than {limit} frames (declared: {declared:?})"),
+            ));
+        }
         for ch in out.iter_mut() {
             ch.resize(base + buf.frames(), 0.0);
         }

@@ -95,6 +95,7 @@ struct Fmt {
     bits: u16,
     valid_bits: u16,
     channel_mask: u32,
+    tag_was_extensible: bool,
 }
 
 fn le16(b: &[u8], at: usize) -> u16 {
@@ -197,6 +198,11 @@ pub(crate) fn read_header<R: Read>(reader: &mut R, path: &Path) -> Result<Header
                     }
                     // 0xFFFFFFFF in a RIFF file (or a RIFF size of it): written by a
                     // streaming writer that never filled the sizes in.
+                    // …unless the RIFF size is real: then the data ends where the RIFF
+                    // chunk does (bytes appended after it, an ID3 tag say, are not audio).
+                    (false, UNKNOWN_SIZE, _) if riff_size != UNKNOWN_SIZE && riff_size != 0 => {
+                        Some((u64::from(riff_size) + 8).saturating_sub(r.consumed))
+                    }
                     (false, UNKNOWN_SIZE, _) => None,
                     (false, 0, _) if riff_size == UNKNOWN_SIZE || riff_size == 0 => None,
                     (_, n, _) => Some(u64::from(n)),
@@ -245,6 +251,7 @@ fn parse_fmt(b: &[u8], path: &Path) -> Result<Fmt, IoError> {
         bits: le16(b, 14),
         valid_bits: le16(b, 14),
         channel_mask: 0,
+        tag_was_extensible: false,
     };
     if fmt.tag == TAG_EXTENSIBLE {
         if b.len() < 40 || le16(b, 16) < 22 {
@@ -264,6 +271,7 @@ fn parse_fmt(b: &[u8], path: &Path) -> Result<Fmt, IoError> {
             ));
         }
         fmt.tag = le16(guid, 0);
+        fmt.tag_was_extensible = true;
     }
     Ok(fmt)
 }
@@ -336,9 +344,11 @@ fn header_from(
     if frames == 0 {
         return Err(IoError::audio(path, AudioError::Empty));
     }
+    // An extensible mask of 0 is a statement too ("no speaker positions": stems,
+    // ambisonics), kept; the default mask for the count says nothing beyond the count.
     let default_mask = default_channel_mask(channels);
     let channel_mask =
-        (fmt.channel_mask != 0 && fmt.channel_mask != default_mask).then_some(fmt.channel_mask);
+        (fmt.tag_was_extensible && fmt.channel_mask != default_mask).then_some(fmt.channel_mask);
     Ok(Header {
         spec: WavSpec {
             channels,

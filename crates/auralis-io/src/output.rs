@@ -149,8 +149,23 @@ fn resolve_kind(path: &Path) -> Result<OutputKind, IoError> {
             Err(e) => return Err(IoError::io(path, "cannot inspect", e)),
         };
         let file_type = meta.file_type();
+        if let Some(fd) = open_descriptor(&current) {
+            return descriptor_kind(path, &current, fd);
+        }
         if file_type.is_symlink() {
-            // A magic link such as /proc/self/fd/1 → "pipe:[123]" names no path: ask what
+            refuse_foreign_link_in_sticky_dir(path, &current, &meta)?;
+            let link = std::fs::read_link(&current)
+                .map_err(|e| IoError::io(path, "cannot read the link", e))?;
+            let next = if link.is_absolute() {
+                link
+            } else {
+                directory_of(&current).join(link)
+            };
+            // `/dev/stdout` → `/proc/self/fd/1`: one of our descriptors.
+            if let Some(fd) = open_descriptor(&next) {
+                return descriptor_kind(path, &next, fd);
+            }
+            // A magic link such as /proc/self/fd/3 → "pipe:[123]" names no path: ask what
             // it points at by following it (metadata follows), and write through the link.
             match std::fs::metadata(&current) {
                 Ok(target) if !target.is_file() && !target.is_dir() => {
@@ -158,13 +173,7 @@ fn resolve_kind(path: &Path) -> Result<OutputKind, IoError> {
                 }
                 _ => {}
             }
-            let link = std::fs::read_link(&current)
-                .map_err(|e| IoError::io(path, "cannot read the link", e))?;
-            current = if link.is_absolute() {
-                link
-            } else {
-                directory_of(&current).join(link)
-            };
+            current = next;
             continue;
         }
         if file_type.is_file() {
@@ -179,6 +188,76 @@ fn resolve_kind(path: &Path) -> Result<OutputKind, IoError> {
             "more than {MAX_LINK_HOPS} symbolic links (a loop?)"
         )),
     ))
+}
+
+/// The descriptor `path` names if it is one of this process's descriptors:
+/// `/dev/stdout`'s target `/proc/self/fd/1`, `/dev/fd/N`, `/proc/<our pid>/fd/N`.
+fn open_descriptor(path: &Path) -> Option<i32> {
+    let text = path.to_str()?;
+    let own = format!("/proc/{}/fd/", std::process::id());
+    let n = text
+        .strip_prefix("/proc/self/fd/")
+        .or_else(|| text.strip_prefix("/dev/fd/"))
+        .or_else(|| text.strip_prefix(own.as_str()))?;
+    n.parse().ok()
+}
+
+/// An output that is one of our open descriptors is written through that descriptor, never
+/// re-opened by name: `/dev/stdout` with standard output redirected to a log (`>> job.log`)
+/// must append to it, not replace the log with a new file.
+fn descriptor_kind(requested: &Path, link: &Path, fd: i32) -> Result<OutputKind, IoError> {
+    let refuse = |why: String| {
+        Err(IoError::io(
+            requested,
+            "will not write",
+            io::Error::other(why),
+        ))
+    };
+    match fd {
+        1 => Ok(OutputKind::Stdout),
+        2 => refuse("it is standard error, which carries the messages".into()),
+        _ => match std::fs::metadata(link) {
+            Ok(m) if m.is_file() => refuse(format!(
+                "descriptor {fd} is open on a regular file; give that file's own path"
+            )),
+            Ok(m) => classify_special(requested, link, &m),
+            Err(e) => Err(IoError::io(requested, "cannot inspect", e)),
+        },
+    }
+}
+
+/// The kernel's `protected_symlinks` rule, applied because links are followed here by hand:
+/// in a sticky, world-writable directory (`/tmp`), a link is followed only if it belongs to
+/// the directory's owner or to us — otherwise another user could plant `/tmp/out.wav`
+/// pointing at a file of ours and have it replaced.
+fn refuse_foreign_link_in_sticky_dir(
+    requested: &Path,
+    link: &Path,
+    link_meta: &std::fs::Metadata,
+) -> Result<(), IoError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(dir) = std::fs::metadata(directory_of(link)) else {
+            return Ok(());
+        };
+        let sticky_world_writable = dir.mode() & 0o1002 == 0o1002;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if sticky_world_writable && link_meta.uid() != dir.uid() && link_meta.uid() != me {
+            return Err(IoError::io(
+                requested,
+                "will not follow",
+                io::Error::other(format!(
+                    "{} is a symbolic link owned by another user in a sticky, world-writable \
+                     directory",
+                    link.display()
+                )),
+            ));
+        }
+    }
+    let _ = (requested, link, link_meta);
+    Ok(())
 }
 
 /// A FIFO or character device is a stream; anything else that is not a regular file is

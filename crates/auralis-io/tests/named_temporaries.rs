@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use auralis_io::{remove_temporaries, write_atomically, write_atomically_with};
+use auralis_io::{write_atomically, write_atomically_with};
 
 /// `remove_temporaries` removes every live temporary of the process, so the tests of this
 /// binary take turns.
@@ -54,24 +54,6 @@ fn named_temporaries_are_visible_while_writing_and_gone_after() {
         "{name}"
     );
     assert_eq!(names(dir.path()), ["probe.bin"]);
-}
-
-#[test]
-fn remove_temporaries_deletes_what_is_being_written() {
-    let _serial = force_named();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("out.wav");
-    let _ = write_atomically_with(&path, |w| {
-        w.write_all(b"partial")?;
-        remove_temporaries(); // what the signal handler does
-        assert!(
-            !names(dir.path()).iter().any(|n| n.contains("auralis-tmp")),
-            "{:?}",
-            names(dir.path())
-        );
-        Err(std::io::Error::other("interrupted"))
-    });
-    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
 
 #[test]

@@ -162,3 +162,42 @@ fn while_writing_nothing_is_visible_where_the_file_system_has_o_tmpfile() {
     assert!(during.is_empty(), "{during:?}");
     assert_eq!(names(dir.path()), ["out.wav"]);
 }
+
+#[test]
+fn dev_stdout_is_standard_output_even_when_it_is_a_regular_file() {
+    // Through /dev/stdout or /proc/self/fd/1, the output is our descriptor 1, never a path
+    // to replace: `>> job.log` must be appended to, not swapped for a new file.
+    for path in ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"] {
+        let out = OutputPath::resolve(Path::new(path)).unwrap();
+        assert_eq!(out.kind(), &OutputKind::Stdout, "{path}");
+    }
+    let err = OutputPath::resolve(Path::new("/dev/stderr")).unwrap_err();
+    assert!(err.to_string().contains("standard error"), "{err}");
+}
+
+#[test]
+fn a_foreign_link_in_a_sticky_world_writable_directory_is_not_followed() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("tmp");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = dir.path().join("victim.wav");
+    std::fs::write(&victim, b"precious").unwrap();
+    let link = shared.join("out.wav");
+    symlink(&victim, &link).unwrap();
+    // Our own link is followed…
+    assert!(OutputPath::resolve(&link).is_ok());
+    // …another user's is not (needs root to hand the link to someone else).
+    let c = std::ffi::CString::new(link.to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string; lchown changes the link, not its target.
+    let rc = unsafe { libc::lchown(c.as_ptr(), 65_534, 65_534) };
+    if rc != 0 {
+        eprintln!("skipped: not allowed to give the link away (not root)");
+        return;
+    }
+    assert_eq!(std::fs::symlink_metadata(&link).unwrap().uid(), 65_534);
+    let err = OutputPath::resolve(&link).unwrap_err();
+    assert!(err.to_string().contains("owned by another user"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+}

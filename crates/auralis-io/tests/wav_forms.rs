@@ -201,6 +201,18 @@ fn rf64_and_open_ended_data_sizes_are_read() {
     let file = riff(b"RIFF", &[chunk(b"fmt ", &fmt(1, 2, 44_100, 16)), data]);
     let audio = read(&file).unwrap();
     assert_eq!(audio.len(), 3);
+    // With a real RIFF size, open-ended data stops where the RIFF chunk does: a chunk after
+    // it is not audio.
+    let mut data = b"data".to_vec();
+    data.extend_from_slice(&u32::MAX.to_le_bytes());
+    data.extend_from_slice(&samples);
+    let bounded = riff(
+        b"RIFF",
+        &[chunk(b"fmt ", &fmt(1, 2, 44_100, 16)), data.clone()],
+    );
+    let mut with_trailer = bounded.clone();
+    with_trailer.extend_from_slice(&chunk(b"LIST", b"trailing metadata"));
+    assert_eq!(read(&with_trailer).unwrap(), read(&bounded).unwrap());
     // A chunk reader needs a known length: from a file it has one.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("open.wav");
@@ -250,6 +262,16 @@ fn a_declared_speaker_mask_is_carried_and_the_default_is_not() {
     .unwrap();
     assert_eq!(audio.channel_mask(), None);
     assert_eq!(audio.lfe_channel(), Some(3), "5.1 by convention");
+    // An explicit mask of 0 ("no positions": stems) is kept, and names no LFE.
+    let audio = read(&riff(
+        b"RIFF",
+        &[
+            chunk(b"fmt ", &fmt_ext(6, 48_000, 16, 16, 0, false)),
+            chunk(b"data", &data),
+        ],
+    ))
+    .unwrap();
+    assert_eq!((audio.channel_mask(), audio.lfe_channel()), (Some(0), None));
     // Stereo without LFE.
     let audio = read(&riff(
         b"RIFF",
