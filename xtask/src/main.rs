@@ -108,7 +108,8 @@ struct BenchArgs {
     /// Take exactly N timing samples per implementation and input.
     #[arg(long, value_name = "N")]
     samples: Option<usize>,
-    /// Where to write the reports [default: reports/latest].
+    /// Where to write the reports [default: reports/latest; reports/partial for --quick,
+    /// --stage or --input, so a partial run never replaces the full report].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Compare with the baseline report; exit 1 on a regression.
@@ -216,6 +217,22 @@ fn fixtures(root: &Path) -> LabResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A run that does not measure every stage on every standard fixture: its report must not
+/// replace the committed full one (it used to rewrite `reports/latest/` and delete the
+/// other stages' plots).
+fn is_partial(args: &BenchArgs) -> bool {
+    args.quick || !args.stages.is_empty() || !args.inputs.is_empty()
+}
+
+/// `reports/latest/` for a full run, `reports/partial/` for a partial one.
+fn default_out_dir(reports_dir: &Path, args: &BenchArgs) -> PathBuf {
+    reports_dir.join(if is_partial(args) {
+        "partial"
+    } else {
+        "latest"
+    })
+}
+
 fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
     // Everything the user can get wrong is checked before minutes of measuring.
     check_samples(args.samples)?;
@@ -259,7 +276,14 @@ fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| reports_dir.join("latest"));
+        .unwrap_or_else(|| default_out_dir(&reports_dir, &args));
+    if is_partial(&args) && args.out.is_none() {
+        eprintln!(
+            "a partial run (--quick, --stage or --input): reports go to {}, leaving the full \
+             report in reports/latest/ whole",
+            out_dir.display()
+        );
+    }
 
     let outcome = with_threads(args.threads, || -> LabResult<Option<CheckOutcome>> {
         let progress = TerminalProgress::new();
@@ -467,4 +491,38 @@ fn icount_probe(stage: &str, implementation: &str) -> LabResult<ExitCode> {
         .map_err(|e| LabError::Usage(format!("{implementation}: {e}")))?;
     auralis_lab::icount::probe(&*stages[0], kind)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> BenchArgs {
+        let mut argv = vec!["cargo xtask", "bench"];
+        argv.extend(extra);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Bench(args) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn partial_runs_write_beside_the_full_report_not_over_it() {
+        let reports = Path::new("reports");
+        assert_eq!(default_out_dir(reports, &args(&[])), reports.join("latest"));
+        for partial in [
+            &["--quick"][..],
+            &["--stage", "eq"],
+            &["--input", "song.wav"],
+            &["--quick", "--stage", "dynamics"],
+        ] {
+            assert_eq!(
+                default_out_dir(reports, &args(partial)),
+                reports.join("partial"),
+                "{partial:?}"
+            );
+        }
+        // An explicit --out is the user's choice either way.
+        assert!(is_partial(&args(&["--stage", "eq", "--out", "x"])));
+    }
 }
