@@ -37,17 +37,7 @@ impl AudioBuffer {
 
     /// Builds a buffer from planar channels, checking every invariant.
     pub fn new(channels: Vec<Vec<f32>>, sample_rate: u32) -> Result<Self, AudioError> {
-        check_shape(&channels, sample_rate)?;
-        for (channel, samples) in channels.iter().enumerate() {
-            if let Some(index) = first_invalid_sample(samples) {
-                return Err(AudioError::invalid_sample(channel, index, samples[index]));
-            }
-        }
-        Ok(Self {
-            channels,
-            sample_rate,
-            channel_mask: None,
-        })
+        Self::checked(channels, sample_rate, first_invalid_sample)
     }
 
     /// Builds a buffer from what a stage computed: every invariant of [`AudioBuffer::new`]
@@ -58,9 +48,18 @@ impl AudioBuffer {
         channels: Vec<Vec<f32>>,
         sample_rate: u32,
     ) -> Result<Self, AudioError> {
+        Self::checked(channels, sample_rate, first_non_finite)
+    }
+
+    /// The shape checks, then `first_bad` over every channel.
+    fn checked(
+        channels: Vec<Vec<f32>>,
+        sample_rate: u32,
+        first_bad: fn(&[f32]) -> Option<usize>,
+    ) -> Result<Self, AudioError> {
         check_shape(&channels, sample_rate)?;
         for (channel, samples) in channels.iter().enumerate() {
-            if let Some(index) = first_non_finite(samples) {
+            if let Some(index) = first_bad(samples) {
                 return Err(AudioError::invalid_sample(channel, index, samples[index]));
             }
         }

@@ -4,6 +4,10 @@
 //!
 //! This file is its own test binary because it forces the named path for the whole process.
 
+mod common;
+
+use common::names;
+
 use std::path::Path;
 
 use auralis_io::{write_atomically, write_atomically_with};
@@ -18,15 +22,6 @@ fn force_named() -> std::sync::MutexGuard<'static, ()> {
     // every test in this binary wants the same value.
     std::env::set_var("AURALIS_IO_NAMED_TEMPORARIES", "1");
     guard
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// This host's `HOST.BOOT` as the writer spells it, read back from a live temporary.

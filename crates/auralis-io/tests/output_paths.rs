@@ -2,19 +2,14 @@
 //! followed (the link stays), FIFOs and character devices directly, everything else refused
 //! — and only a regular file is ever replaced.
 
+mod common;
+
+use common::names;
+
 use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::path::Path;
 
 use auralis_io::{write_atomically, write_atomically_with, OutputKind, OutputPath};
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn a_symlink_is_followed_and_stays_a_symlink() {

@@ -2,16 +2,11 @@
 //! temporary being written, and no new one can be made afterwards in this process. Its own
 //! test binary, because that second effect is permanent for the process.
 
-use auralis_io::{remove_temporaries, write_atomically, write_atomically_with};
+mod common;
 
-fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
+use common::names;
+
+use auralis_io::{remove_temporaries, write_atomically, write_atomically_with};
 
 #[test]
 fn remove_temporaries_deletes_what_is_being_written_and_blocks_new_ones() {
