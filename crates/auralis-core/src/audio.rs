@@ -297,56 +297,43 @@ pub fn check_finite(samples: &[f32]) -> Result<(), AudioError> {
 }
 
 /// Index of the first sample that is not valid *input*: NaN, infinite, or beyond
-/// ±[`MAX_SAMPLE_MAGNITUDE`]. The same branch-free block scan as [`first_non_finite`], with
-/// the bound in place of the exponent test: adding `0x7fff_ffff − bits(MAX)` to the
-/// magnitude bits carries into bit 31 exactly when they exceed the bound's (NaN and ±∞
-/// included, whose magnitude bits are larger than any finite value's).
+/// ±[`MAX_SAMPLE_MAGNITUDE`]. The same block scan as [`first_non_finite`], with the bound in
+/// place of the exponent test: adding `0x7fff_ffff − bits(MAX)` to the magnitude bits carries
+/// into bit 31 exactly when they exceed the bound's (NaN and ±∞ included, whose magnitude
+/// bits are larger than any finite value's).
 pub fn first_invalid_sample(samples: &[f32]) -> Option<usize> {
     const ABS: u32 = 0x7fff_ffff;
-    const BLOCK: usize = 1024;
-    let offset = ABS - MAX_SAMPLE_MAGNITUDE.to_bits();
-    let valid = |s: &f32| s.abs() <= MAX_SAMPLE_MAGNITUDE;
-    samples
-        .chunks(BLOCK)
-        .enumerate()
-        .find(|(_, block)| {
-            block
-                .iter()
-                .fold(0u32, |flags, s| flags | ((s.to_bits() & ABS) + offset))
-                & 0x8000_0000
-                != 0
-        })
-        .and_then(|(b, block)| {
-            let at = block.iter().position(|s| !valid(s))?;
-            Some(b * BLOCK + at)
-        })
+    first_flagged(samples, ABS, ABS - MAX_SAMPLE_MAGNITUDE.to_bits())
 }
 
 /// Index of the first NaN or infinite sample, if any.
 ///
-/// Scans blocks branch-free: NaN and ±∞ are exactly the values whose exponent bits are all
-/// ones, and adding one exponent step to the exponent bits carries into bit 31 only then, so
-/// OR-ing `(bits & EXP) + STEP` over a block flags it with integer AND, ADD and OR — which
-/// the compiler vectorizes even for the SSE2 baseline. Only a flagged block is searched
-/// element by element. Several times faster than a `position(|s| !s.is_finite())` scan, whose
-/// early exit keeps it scalar.
+/// NaN and ±∞ are exactly the values whose exponent bits are all ones, and adding one
+/// exponent step to the exponent bits carries into bit 31 only then.
 pub fn first_non_finite(samples: &[f32]) -> Option<usize> {
     const EXPONENT: u32 = 0x7f80_0000;
     const STEP: u32 = 0x0080_0000;
+    first_flagged(samples, EXPONENT, STEP)
+}
+
+/// Index of the first sample whose `(bits & mask) + add` sets bit 31.
+///
+/// Scans blocks branch-free: OR-ing that value over a block flags the block with integer
+/// AND, ADD and OR — which the compiler vectorizes even for the SSE2 baseline — and only a
+/// flagged block is searched element by element. Several times faster than a
+/// `position(|s| !s.is_finite())` scan, whose early exit keeps it scalar.
+#[inline(always)]
+fn first_flagged(samples: &[f32], mask: u32, add: u32) -> Option<usize> {
     const BLOCK: usize = 1024;
+    const FLAG: u32 = 0x8000_0000;
+    let flag = |s: &f32| (s.to_bits() & mask) + add;
     samples
         .chunks(BLOCK)
         .enumerate()
-        .find(|(_, block)| {
-            block
-                .iter()
-                .fold(0u32, |flags, s| flags | ((s.to_bits() & EXPONENT) + STEP))
-                & 0x8000_0000
-                != 0
-        })
+        .find(|(_, block)| block.iter().fold(0u32, |flags, s| flags | flag(s)) & FLAG != 0)
         .and_then(|(b, block)| {
-            let offset = block.iter().position(|s| !s.is_finite())?;
-            Some(b * BLOCK + offset)
+            let at = block.iter().position(|s| flag(s) & FLAG != 0)?;
+            Some(b * BLOCK + at)
         })
 }
 
