@@ -1,0 +1,238 @@
+//! More planted faults, on the audio stages' outputs (EQ, dynamics) and the spectrum's:
+//! an error of 3× the stage's stated tolerance, partial work (only the first 4096 frames
+//! processed), a no-op that returns the input, a wrong output length, and (spectrum) one
+//! NaN. Each must fail the lab's accuracy gate and never be selected. (One NaN in *audio*
+//! cannot be planted: `AudioBuffer` refuses it by construction.)
+
+use auralis_core::{Accuracy, AudioBuffer, ImplKind, LabStage, Result, Stage};
+use auralis_dynamics::DynamicsOutput;
+use auralis_lab::run::NoProgress;
+use auralis_lab::{run_bench, BenchInput, Mode, RunOptions};
+use auralis_spectrum::SpectrumResult;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    ThreeTimesTolerance,
+    PartialWork,
+    NoOp,
+    WrongLength,
+    OneNan,
+}
+
+/// Frames a "partial" implementation processes.
+const PARTIAL_FRAMES: usize = 4096;
+
+/// How each fault is made in an output type; `None` where it does not apply.
+trait Plant: Sized {
+    fn plant(self, fault: Fault, input: &AudioBuffer) -> Option<Self>;
+}
+
+fn channels_map(a: &AudioBuffer, f: impl Fn(usize, &[f32]) -> Vec<f32>) -> Vec<Vec<f32>> {
+    a.channels()
+        .iter()
+        .enumerate()
+        .map(|(c, x)| f(c, x))
+        .collect()
+}
+
+fn spliced(out: &AudioBuffer, input: &AudioBuffer) -> AudioBuffer {
+    let ch = channels_map(out, |c, x| {
+        let mut v = x[..PARTIAL_FRAMES].to_vec();
+        v.extend_from_slice(&input.channel(c)[PARTIAL_FRAMES..]);
+        v
+    });
+    AudioBuffer::from_stage_output(ch, out.sample_rate()).unwrap()
+}
+
+fn scaled(out: &AudioBuffer, factor: f64) -> AudioBuffer {
+    let ch = channels_map(out, |_, x| {
+        x.iter().map(|&s| (f64::from(s) * factor) as f32).collect()
+    });
+    AudioBuffer::from_stage_output(ch, out.sample_rate()).unwrap()
+}
+
+fn one_short(out: &AudioBuffer) -> AudioBuffer {
+    let ch = channels_map(out, |_, x| x[..x.len() - 1].to_vec());
+    AudioBuffer::from_stage_output(ch, out.sample_rate()).unwrap()
+}
+
+impl Plant for AudioBuffer {
+    fn plant(self, fault: Fault, input: &AudioBuffer) -> Option<Self> {
+        Some(match fault {
+            // Relative RMS error 3e-6 where 1e-6 is allowed.
+            Fault::ThreeTimesTolerance => {
+                scaled(&self, 1.0 + 3.0 * auralis_eq::RELATIVE_RMS_TOLERANCE)
+            }
+            Fault::PartialWork => spliced(&self, input),
+            Fault::NoOp => input.clone(),
+            Fault::WrongLength => one_short(&self),
+            Fault::OneNan => return None,
+        })
+    }
+}
+
+impl Plant for DynamicsOutput {
+    fn plant(mut self, fault: Fault, input: &AudioBuffer) -> Option<Self> {
+        match fault {
+            // Gain off by 3e-5 dB where 1e-5 dB is allowed (and the audio with it).
+            Fault::ThreeTimesTolerance => {
+                let db = 3.0 * auralis_dynamics::GAIN_TOLERANCE_DB;
+                self.gain_db.iter_mut().for_each(|g| *g += db as f32);
+                self.audio = scaled(&self.audio, 10f64.powf(db / 20.0));
+            }
+            Fault::PartialWork => {
+                self.audio = spliced(&self.audio, input);
+                self.gain_db[PARTIAL_FRAMES..].fill(0.0);
+            }
+            Fault::NoOp => {
+                self.audio = input.clone();
+                self.gain_db.fill(0.0);
+            }
+            Fault::WrongLength => {
+                self.audio = one_short(&self.audio);
+                self.gain_db.pop();
+            }
+            Fault::OneNan => return None,
+        }
+        Some(self)
+    }
+}
+
+impl Plant for SpectrumResult {
+    fn plant(mut self, fault: Fault, _input: &AudioBuffer) -> Option<Self> {
+        match fault {
+            Fault::ThreeTimesTolerance => {
+                let db = 3.0 * auralis_spectrum::BAND_LEVEL_TOLERANCE_DB;
+                self.band_levels_db.iter_mut().for_each(|l| *l += db as f32);
+            }
+            Fault::WrongLength => {
+                self.band_levels_db.pop();
+            }
+            Fault::OneNan => self.band_levels_db[10] = f32::NAN,
+            Fault::PartialWork | Fault::NoOp => return None,
+        }
+        Some(self)
+    }
+}
+
+/// The vectorized variant of `S` with `fault` planted in its output.
+struct Faulty<S> {
+    inner: S,
+    fault: Fault,
+}
+
+impl<S: Stage> Stage for Faulty<S>
+where
+    S::Output: Plant,
+{
+    type Settings = S::Settings;
+    type Output = S::Output;
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn implementations(&self) -> &'static [ImplKind] {
+        self.inner.implementations()
+    }
+    fn bench_settings(&self) -> S::Settings {
+        self.inner.bench_settings()
+    }
+    fn run(&self, kind: ImplKind, audio: &AudioBuffer, s: &S::Settings) -> Result<S::Output> {
+        let out = self.inner.run(kind, audio, s)?;
+        if kind != ImplKind::Vectorized {
+            return Ok(out);
+        }
+        Ok(out
+            .plant(self.fault, audio)
+            .expect("only applicable faults are run"))
+    }
+    fn compare(&self, reference: &S::Output, candidate: &S::Output) -> Accuracy {
+        self.inner.compare(reference, candidate)
+    }
+    fn tolerance(&self) -> &'static str {
+        self.inner.tolerance()
+    }
+    fn poison(&self, output: &mut S::Output) {
+        self.inner.poison(output)
+    }
+}
+
+fn applies<T: Plant>(probe: T, fault: Fault, audio: &AudioBuffer) -> bool {
+    probe.plant(fault, audio).is_some()
+}
+
+fn assert_caught(stage: Box<dyn LabStage>, fault: Fault) {
+    let name = stage.name();
+    let audio = auralis_fixtures::generate_seconds(1.5);
+    let input = BenchInput::new(
+        "music-1.5s",
+        auralis_lab::report::InputSource::Fixture,
+        None,
+        None,
+        audio,
+    );
+    let mut options = RunOptions::new(Mode::Quick, "planted output faults");
+    options.samples = Some(3);
+    options.chunk_sizes = vec![];
+    let machine = auralis_lab::machine::MachineInfo::probe(std::path::Path::new("."));
+    let report = run_bench(&[stage], &[input], &options, machine, &NoProgress);
+    let result = report.stages[0].cells[0]
+        .results
+        .iter()
+        .find(|r| r.implementation == ImplKind::Vectorized)
+        .unwrap();
+    assert!(
+        !result.accuracy.passed,
+        "{fault:?} on {name} was not caught: {:?}",
+        result.accuracy
+    );
+    assert!(
+        !result.accuracy.failures.is_empty(),
+        "{fault:?} on {name}: no message"
+    );
+    let selected = report.selection.stages.get(name).is_some_and(|s| {
+        s.buckets
+            .iter()
+            .any(|b| b.implementation == ImplKind::Vectorized)
+    });
+    assert!(!selected, "{fault:?} on {name}: selected");
+}
+
+#[test]
+fn output_faults_fail_the_accuracy_gate_on_every_stage_they_apply_to() {
+    let probe = auralis_fixtures::generate_seconds(0.2);
+    for fault in [
+        Fault::ThreeTimesTolerance,
+        Fault::PartialWork,
+        Fault::NoOp,
+        Fault::WrongLength,
+        Fault::OneNan,
+    ] {
+        let eq = auralis_eq::EqStage::default();
+        if applies(probe.clone(), fault, &probe) {
+            assert_caught(Box::new(Faulty { inner: eq, fault }), fault);
+        }
+        let dynamics = auralis_dynamics::DynamicsStage::default();
+        let sample = dynamics.run(ImplKind::Reference, &probe, &dynamics.bench_settings());
+        if applies(sample.unwrap(), fault, &probe) {
+            assert_caught(
+                Box::new(Faulty {
+                    inner: dynamics,
+                    fault,
+                }),
+                fault,
+            );
+        }
+        let spectrum = auralis_spectrum::SpectrumStage;
+        let sample = spectrum.run(ImplKind::Reference, &probe, &spectrum.bench_settings());
+        if applies(sample.unwrap(), fault, &probe) {
+            assert_caught(
+                Box::new(Faulty {
+                    inner: spectrum,
+                    fault,
+                }),
+                fault,
+            );
+        }
+    }
+}
