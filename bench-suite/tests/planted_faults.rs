@@ -10,10 +10,11 @@
 
 use std::sync::Mutex;
 
+mod common;
+
 use auralis_core::{AudioBuffer, ImplKind, LabStage, Result, Stage};
-use auralis_lab::run::{NoProgress, THREAD_DEPENDENT};
+use auralis_lab::run::THREAD_DEPENDENT;
 use auralis_lab::verified::VERIFY_FAILED;
-use auralis_lab::{run_bench, BenchInput, Mode, Report, RunOptions};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fault {
@@ -138,26 +139,7 @@ where
     }
 }
 
-fn input() -> BenchInput {
-    let audio = auralis_fixtures::generate_seconds(2.0);
-    BenchInput::new(
-        "music-2s",
-        auralis_lab::report::InputSource::Fixture,
-        None,
-        None,
-        audio,
-    )
-}
-
-fn run(stage: Box<dyn LabStage>) -> Report {
-    let mut options = RunOptions::new(Mode::Quick, "planted faults");
-    options.samples = Some(4);
-    options.chunk_sizes = vec![];
-    let machine = auralis_lab::machine::MachineInfo::probe(std::path::Path::new("."));
-    run_bench(&[stage], &[input()], &options, machine, &NoProgress)
-}
-
-/// Runs `fault` on every real stage and returns, per stage, the faulty variant's verdict.
+/// Runs `fault` on every real stage: each faulty variant must be caught with `needle`.
 fn caught(fault: Fault, needle: &str) {
     let stages: Vec<(Box<dyn LabStage>, ImplKind)> = vec![
         {
@@ -177,32 +159,7 @@ fn caught(fault: Fault, needle: &str) {
         },
     ];
     for (stage, kind) in stages {
-        let name = stage.name();
-        let report = run(stage);
-        let cell = &report.stages[0].cells[0];
-        let result = cell
-            .results
-            .iter()
-            .find(|r| r.implementation == kind)
-            .unwrap();
-        assert!(
-            !result.accuracy.passed,
-            "{fault:?} on {name}/{kind} was not caught: {result:?}"
-        );
-        let failures = result.accuracy.failures.join("; ");
-        assert!(
-            failures.contains(needle),
-            "{fault:?} on {name}/{kind}: expected `{needle}` in `{failures}`"
-        );
-        let selected = report
-            .selection
-            .stages
-            .get(name)
-            .is_some_and(|s| s.buckets.iter().any(|b| b.implementation == kind));
-        assert!(
-            !selected,
-            "{fault:?} on {name}: the faulty variant was selected"
-        );
+        common::assert_caught(stage, kind, 2.0, 4, needle, &format!("{fault:?}"));
     }
 }
 

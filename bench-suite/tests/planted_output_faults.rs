@@ -4,10 +4,10 @@
 //! NaN. Each must fail the lab's accuracy gate and never be selected. (One NaN in *audio*
 //! cannot be planted: `AudioBuffer` refuses it by construction.)
 
+mod common;
+
 use auralis_core::{Accuracy, AudioBuffer, ImplKind, LabStage, Result, Stage};
 use auralis_dynamics::DynamicsOutput;
-use auralis_lab::run::NoProgress;
-use auralis_lab::{run_bench, BenchInput, Mode, RunOptions};
 use auralis_spectrum::SpectrumResult;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -162,40 +162,14 @@ fn applies<T: Plant>(probe: T, fault: Fault, audio: &AudioBuffer) -> bool {
 }
 
 fn assert_caught(stage: Box<dyn LabStage>, fault: Fault) {
-    let name = stage.name();
-    let audio = auralis_fixtures::generate_seconds(1.5);
-    let input = BenchInput::new(
-        "music-1.5s",
-        auralis_lab::report::InputSource::Fixture,
-        None,
-        None,
-        audio,
+    common::assert_caught(
+        stage,
+        ImplKind::Vectorized,
+        1.5,
+        3,
+        "",
+        &format!("{fault:?}"),
     );
-    let mut options = RunOptions::new(Mode::Quick, "planted output faults");
-    options.samples = Some(3);
-    options.chunk_sizes = vec![];
-    let machine = auralis_lab::machine::MachineInfo::probe(std::path::Path::new("."));
-    let report = run_bench(&[stage], &[input], &options, machine, &NoProgress);
-    let result = report.stages[0].cells[0]
-        .results
-        .iter()
-        .find(|r| r.implementation == ImplKind::Vectorized)
-        .unwrap();
-    assert!(
-        !result.accuracy.passed,
-        "{fault:?} on {name} was not caught: {:?}",
-        result.accuracy
-    );
-    assert!(
-        !result.accuracy.failures.is_empty(),
-        "{fault:?} on {name}: no message"
-    );
-    let selected = report.selection.stages.get(name).is_some_and(|s| {
-        s.buckets
-            .iter()
-            .any(|b| b.implementation == ImplKind::Vectorized)
-    });
-    assert!(!selected, "{fault:?} on {name}: selected");
 }
 
 #[test]
