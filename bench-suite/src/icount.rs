@@ -130,6 +130,7 @@ pub fn icount_region(
 /// The probe's body (run by `cargo xtask icount` under valgrind): one warm-up run, then the
 /// counted one. Prints the SIMD level pulp dispatched to, for the report.
 pub fn probe(stage: &dyn LabStage, kind: ImplKind) -> LabResult<()> {
+    // (The planted self-test passes a [`PlantedExtraPass`] here.)
     let audio = auralis_fixtures::generate_seconds(FIXTURE_SECONDS);
     let mut previous = None;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -147,6 +148,161 @@ pub fn probe(stage: &dyn LabStage, kind: ImplKind) -> LabResult<()> {
     std::hint::black_box(&previous);
     println!("pulp {}", crate::machine::pulp_arch());
     Ok(())
+}
+
+/// Fraction of the input the planted extra pass re-processes: 15 %, the slowdown the issue
+/// says only this gate can see (the time gate allows 35 % plus noise).
+pub const PLANTED_EXTRA_FRACTION: f64 = 0.15;
+
+/// The probe argument that wraps the counted stage in [`PlantedExtraPass`].
+pub const PLANTED_FLAG: &str = "--planted-extra-pass";
+
+/// A planted fault for the gate's self-test: the stage's real work, then an extra pass over
+/// the first [`PLANTED_EXTRA_FRACTION`] of the input (as a careless second analysis pass or a
+/// duplicated filter would add). `cargo xtask icount --check` counts it for every stage and
+/// fails unless [`compare`] flags it — so CI shows, on every run, that the gate still sees a
+/// 15 % slowdown on each stage.
+pub struct PlantedExtraPass(pub Box<dyn LabStage>);
+
+impl PlantedExtraPass {
+    fn extra_input(audio: &AudioBuffer) -> auralis_core::Result<AudioBuffer> {
+        let frames = ((audio.len() as f64 * PLANTED_EXTRA_FRACTION) as usize).max(1);
+        AudioBuffer::new(
+            audio
+                .channels()
+                .iter()
+                .map(|c| c[..frames].to_vec())
+                .collect(),
+            audio.sample_rate(),
+        )
+        .map_err(Into::into)
+    }
+}
+
+impl LabStage for PlantedExtraPass {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn implementations(&self) -> &'static [ImplKind] {
+        self.0.implementations()
+    }
+    fn tolerance(&self) -> &'static str {
+        self.0.tolerance()
+    }
+    fn run_erased(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+    ) -> auralis_core::Result<Box<dyn std::any::Any + Send>> {
+        let out = self.0.run_erased(kind, audio)?;
+        std::hint::black_box(self.0.run_erased(kind, &Self::extra_input(audio)?)?);
+        Ok(out)
+    }
+    fn run_into_erased(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        slot: &mut Option<Box<dyn std::any::Any + Send>>,
+    ) -> auralis_core::Result<()> {
+        self.0.run_into_erased(kind, audio, slot)?;
+        std::hint::black_box(self.0.run_erased(kind, &Self::extra_input(audio)?)?);
+        Ok(())
+    }
+    fn compare_erased(
+        &self,
+        reference: &dyn std::any::Any,
+        candidate: &dyn std::any::Any,
+    ) -> auralis_core::Accuracy {
+        self.0.compare_erased(reference, candidate)
+    }
+    fn traces_erased(&self, output: &dyn std::any::Any) -> Vec<auralis_core::Trace> {
+        self.0.traces_erased(output)
+    }
+    fn poison_erased(&self, slot: &mut Option<Box<dyn std::any::Any + Send>>) {
+        self.0.poison_erased(slot)
+    }
+    fn identical_erased(&self, a: &dyn std::any::Any, b: &dyn std::any::Any) -> bool {
+        self.0.identical_erased(a, b)
+    }
+    fn thread_independence(&self) -> auralis_core::ThreadIndependence {
+        self.0.thread_independence()
+    }
+    fn stream_erased(
+        &self,
+        channels: usize,
+        sample_rate: u32,
+    ) -> Option<auralis_core::Result<Box<dyn auralis_core::StreamProcessor>>> {
+        self.0.stream_erased(channels, sample_rate)
+    }
+}
+
+/// The implementation the plant is counted on: the vectorized one where a stage has it (its
+/// count is the smallest, so a 15 % pass is the hardest to see against any fixed overhead).
+pub fn planted_kind(stage: &dyn LabStage) -> ImplKind {
+    if stage.implementations().contains(&ImplKind::Vectorized) {
+        ImplKind::Vectorized
+    } else {
+        ImplKind::Reference
+    }
+}
+
+/// Counts the planted extra pass on every stage and holds each against this run's honest
+/// count with the gate's own [`compare`]: a plant the gate would let through is a failure of
+/// the gate. Returns one line per stage (measured increase) and the failures.
+pub fn check_planted(
+    program: &Path,
+    probe_command: &str,
+    honest: &IcountReport,
+    stages: &[Box<dyn LabStage>],
+    progress: &dyn Fn(&str),
+) -> LabResult<(Vec<String>, Vec<String>)> {
+    let (mut lines, mut failures) = (Vec::new(), Vec::new());
+    for stage in stages {
+        let kind = planted_kind(&**stage);
+        progress(&format!(
+            "counting {} / {kind} with a planted extra pass",
+            stage.name()
+        ));
+        let args = [
+            probe_command.to_string(),
+            stage.name().to_string(),
+            kind.to_string(),
+            PLANTED_FLAG.to_string(),
+        ];
+        let (instructions, _) = count_under_callgrind(program, &args)?;
+        let Some(base) = honest
+            .counts
+            .iter()
+            .find(|c| c.stage == stage.name() && c.implementation == kind)
+        else {
+            failures.push(format!(
+                "{} / {kind}: no honest count to hold the plant to",
+                stage.name()
+            ));
+            continue;
+        };
+        let mut planted = honest.clone();
+        planted.counts = vec![Count {
+            instructions,
+            ..base.clone()
+        }];
+        let mut reference = honest.clone();
+        reference.counts = vec![base.clone()];
+        let outcome = compare(&reference, &planted);
+        let increase = (instructions as f64 / base.instructions.max(1) as f64 - 1.0) * 100.0;
+        let line = format!(
+            "{} / {kind} + extra pass over {:.0} % of the input: {:+.1} % instructions",
+            stage.name(),
+            PLANTED_EXTRA_FRACTION * 100.0,
+            increase
+        );
+        if outcome.passed() {
+            failures.push(format!("{line} — NOT caught by the gate"));
+        } else {
+            lines.push(format!("{line} — caught"));
+        }
+    }
+    Ok((lines, failures))
 }
 
 /// Runs `program probe_args…` under callgrind counting only [`icount_region`]; returns the

@@ -72,12 +72,16 @@ enum Command {
     IcountProbe {
         stage: String,
         implementation: String,
+        /// Count the stage wrapped in the planted extra pass (the gate's self-test).
+        #[arg(long = "planted-extra-pass")]
+        planted: bool,
     },
 }
 
 #[derive(clap::Args, Debug)]
 struct IcountArgs {
-    /// Compare with the baseline counts; exit 1 on a count more than 1 % above its baseline.
+    /// Compare with the baseline counts; exit 1 on a count more than 1 % above its baseline,
+    /// or if a planted 15 % extra pass on any stage is not caught (the gate's self-test).
     #[arg(long)]
     check: bool,
     /// The baseline for --check [default: reports/icount-baseline.json].
@@ -194,7 +198,8 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
         Command::IcountProbe {
             stage,
             implementation,
-        } => icount_probe(&stage, &implementation),
+            planted,
+        } => icount_probe(&stage, &implementation, planted),
     }
 }
 
@@ -476,7 +481,17 @@ fn icount(root: &Path, args: IcountArgs) -> LabResult<ExitCode> {
     let Some(baseline) = baseline else {
         return Ok(ExitCode::SUCCESS);
     };
-    let outcome = auralis_lab::icount::compare(&baseline, &report);
+    let mut outcome = auralis_lab::icount::compare(&baseline, &report);
+    // The gate's self-test: a planted 15 % extra pass on every stage must be caught.
+    let (caught, missed) = auralis_lab::icount::check_planted(
+        &program,
+        ICOUNT_PROBE,
+        &report,
+        &standard_stages(),
+        &|message| eprintln!("{message}"),
+    )?;
+    outcome.notes.extend(caught);
+    outcome.failures.extend(missed);
     Ok(gate_exit(
         &outcome.summary(),
         outcome.failures.len(),
@@ -484,12 +499,17 @@ fn icount(root: &Path, args: IcountArgs) -> LabResult<ExitCode> {
     ))
 }
 
-fn icount_probe(stage: &str, implementation: &str) -> LabResult<ExitCode> {
-    let stages = filter_stages(standard_stages(), &[stage.to_string()])?;
+fn icount_probe(stage: &str, implementation: &str, planted: bool) -> LabResult<ExitCode> {
+    let mut stages = filter_stages(standard_stages(), &[stage.to_string()])?;
     let kind = implementation
         .parse()
         .map_err(|e| LabError::Usage(format!("{implementation}: {e}")))?;
-    auralis_lab::icount::probe(&*stages[0], kind)?;
+    let stage = stages.swap_remove(0);
+    if planted {
+        auralis_lab::icount::probe(&auralis_lab::icount::PlantedExtraPass(stage), kind)?;
+    } else {
+        auralis_lab::icount::probe(&*stage, kind)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

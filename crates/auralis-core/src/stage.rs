@@ -160,6 +160,18 @@ pub trait Stage: Send + Sync {
         Vec::new()
     }
 
+    /// The audio inside an output, for stages whose output is audio (EQ, dynamics): what a
+    /// stream of this stage must reproduce. `None` (the default) for analysis stages.
+    fn output_audio<'a>(&self, _output: &'a Self::Output) -> Option<&'a AudioBuffer> {
+        None
+    }
+
+    /// The implementation whose whole-file output [`Stage::stream`]'s processor reproduces
+    /// bit for bit, once its latency is removed (the stage test kit holds it to that).
+    fn stream_twin(&self) -> ImplKind {
+        ImplKind::Reference
+    }
+
     /// A streaming processor for real-time use, if the stage has one.
     fn stream(
         &self,

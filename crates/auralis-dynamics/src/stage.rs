@@ -69,6 +69,15 @@ impl Stage for DynamicsStage {
         )]
     }
 
+    fn output_audio<'a>(&self, output: &'a DynamicsOutput) -> Option<&'a AudioBuffer> {
+        Some(&output.audio)
+    }
+
+    /// `DynamicsStream::new` runs the vectorized kernel.
+    fn stream_twin(&self) -> ImplKind {
+        ImplKind::Vectorized
+    }
+
     fn stream(
         &self,
         settings: &DynamicsSettings,

@@ -1,8 +1,6 @@
 //! The static curve against the STAGES.md formula, and the attack/release time constants
 //! measured through the whole chain.
 
-mod common;
-
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_dynamics::{compressor_gain_db, process, CompressorSettings, DynamicsSettings};
 

@@ -2,12 +2,11 @@
 //! no output sample above the ceiling, and in true-peak mode no 4×-oversampled peak above it
 //! (measured by an independent implementation of the documented interpolator).
 
-mod common;
-
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_dynamics::{process, CompressorSettings, DynamicsSettings, LimiterSettings, PeakMode};
 use auralis_fixtures::rng::SplitMix64;
-use common::{linear, sample_peak, true_peak};
+use auralis_testkit::oracle::ebur128_true_peak as true_peak;
+use auralis_testkit::signals::{linear, sample_peak};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

@@ -5,12 +5,10 @@
 //! 4× meter can under-read inter-sample peaks near Nyquist; the 16× figure shows by how
 //! much).
 
-mod common;
-
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_dynamics::{process, DynamicsSettings, LimiterSettings, PeakMode};
 use auralis_fixtures::rng::SplitMix64;
-use common::true_peak;
+use auralis_testkit::oracle::ebur128_true_peak as true_peak;
 use proptest::prelude::*;
 
 const UPPER_DB: f64 = 0.001;

@@ -10,8 +10,7 @@
 //! Streaming: per-chunk wall time over a 30 s signal; median, p99, p99.9 and max. The lab's
 //! harness measures the same things with hdrhistogram; this is the quick local check.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use auralis_testkit::signals as common;
 
 use std::time::Instant;
 

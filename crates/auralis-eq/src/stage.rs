@@ -84,6 +84,15 @@ impl Stage for EqStage {
          band mapping) shows up at 1e-3 or more"
     }
 
+    fn output_audio<'a>(&self, output: &'a AudioBuffer) -> Option<&'a AudioBuffer> {
+        Some(output)
+    }
+
+    /// `EqStream::new` pairs frames exactly like the vectorized variant.
+    fn stream_twin(&self) -> ImplKind {
+        ImplKind::Vectorized
+    }
+
     fn stream(
         &self,
         settings: &EqSettings,

@@ -1,4 +1,5 @@
-//! The streaming hot path never allocates: counted with a global allocator that tallies
+//! The streaming hot path never allocates while gains change (the kit checks plain
+//! processing; this is the EQ's own API): counted with a global allocator that tallies
 //! allocations made by the current thread (so the test harness's own threads don't count).
 
 use auralis_core::alloc_count::{thread_allocations, ThreadCountingAllocator};
@@ -53,8 +54,5 @@ fn streaming_hot_path_does_not_allocate() {
         assert_eq!(during, 0, "hop {hop}: {during} allocations in the hot path");
     }
     // The counter works (so a 0 above means something).
-    let before = thread_allocations();
-    let v = std::hint::black_box(vec![1u8; 10]);
-    assert!(thread_allocations() > before);
-    drop(v);
+    assert!(auralis_testkit::counting_allocator_installed());
 }

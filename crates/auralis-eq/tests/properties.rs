@@ -1,11 +1,9 @@
 //! Properties over random gain sets and signals (few cases each, to stay fast).
 
-mod common;
-
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_eq::bands::GainCurve;
 use auralis_eq::{compare, process, EqGains, EqSettings, MAX_GAIN_DB, NUM_BANDS};
-use common::noise;
+use auralis_testkit::signals::noise;
 use proptest::prelude::*;
 
 fn gains_strategy() -> impl Strategy<Value = Vec<f32>> {

@@ -1,13 +1,11 @@
-//! The streaming processor against its whole-file twins — packed mode against the vectorized
-//! variant, low-latency mode against the reference: bit-identical output for any chunking,
-//! the reported latency, resets, and typed errors for bad chunks.
-
-mod common;
+//! The streaming processor beyond what the stage kit checks (`tests/kit.rs`: the packed
+//! stream against the vectorized variant for any chunking, no allocation): the low-latency
+//! mode against the reference, the reported latency, resets, and typed errors for bad chunks.
 
 use auralis_core::{AudioBuffer, AudioError, Error, ImplKind, Stage, StreamProcessor};
 use auralis_eq::{process, EqGains, EqSettings, EqStage, EqStream, StreamMode, NUM_BANDS};
-use auralis_fixtures::rng::SplitMix64;
-use common::{music_like, noise};
+use auralis_testkit::signals::{music_like, noise};
+use auralis_testkit::{check_stream, stream_through};
 
 /// Each stream mode and the whole-file implementation it must reproduce bit for bit.
 const MODES: [(StreamMode, ImplKind); 2] = [
@@ -23,106 +21,18 @@ fn settings(preset: &str, hop: usize) -> EqSettings {
     }
 }
 
-/// Streams `audio` (followed by `latency` frames of silence to flush) in chunks whose sizes
-/// (in frames) come from `next_chunk`, and returns the output with the latency removed,
-/// de-interleaved.
-/// A named chunk-size pattern: each call gives the next chunk's size in frames.
-type ChunkPattern = (&'static str, Box<dyn FnMut() -> usize>);
-
-fn stream_through(
-    stream: &mut EqStream,
-    audio: &AudioBuffer,
-    mut next_chunk: impl FnMut() -> usize,
-) -> Vec<Vec<f32>> {
-    let channels = audio.num_channels();
-    let latency = stream.latency_frames();
-    let mut input = audio.to_interleaved();
-    input.resize(input.len() + latency * channels, 0.0);
-    let mut output = vec![f32::NAN; input.len()];
-    let mut at = 0;
-    while at < input.len() {
-        let frames = next_chunk().min((input.len() - at) / channels);
-        let range = at..at + frames * channels;
-        stream
-            .process_interleaved(&input[range.clone()], &mut output[range])
-            .unwrap();
-        at += frames * channels;
-    }
-    let delayed = AudioBuffer::from_interleaved(&output, channels, audio.sample_rate()).unwrap();
-    delayed
-        .channels()
-        .iter()
-        .map(|c| c[latency..].to_vec())
-        .collect()
-}
-
-fn assert_bit_identical(expected: &AudioBuffer, actual: &[Vec<f32>], what: &str) {
-    assert_eq!(expected.num_channels(), actual.len(), "{what}");
-    for (c, (e, a)) in expected.channels().iter().zip(actual).enumerate() {
-        assert_eq!(e.len(), a.len(), "{what}");
-        if let Some(i) = e
-            .iter()
-            .zip(a)
-            .position(|(x, y)| x.to_bits() != y.to_bits())
-        {
-            panic!(
-                "{what}: channel {c} sample {i}: whole-file {} stream {}",
-                e[i], a[i]
-            );
-        }
-    }
-}
-
 #[test]
-fn stream_equals_whole_file_for_any_chunking() {
+fn low_latency_stream_equals_the_reference_for_any_chunking() {
     let audio = music_like(3.0, 44_100, 2, 11);
-    for (hop, (mode, twin)) in [1024, 2048].into_iter().flat_map(|h| MODES.map(|m| (h, m))) {
+    for hop in [1024, 2048] {
         let s = settings("balanced", hop);
-        let whole = process(twin, &audio, &s).unwrap();
-        let mut stream = EqStream::with_mode(&s, 2, 44_100, mode).unwrap();
-        let patterns: Vec<ChunkPattern> = vec![
-            ("all at once", Box::new(|| usize::MAX)),
-            ("256", Box::new(|| 256)),
-            ("4096", Box::new(|| 4096)),
-            ("hop − 1", Box::new(move || hop - 1)),
-            ("hop + 1", Box::new(move || hop + 1)),
-            ("prime 997", Box::new(|| 997)),
-            ("random 0..5000", {
-                let mut rng = SplitMix64::new(hop as u64);
-                Box::new(move || rng.index(5000))
-            }),
-            ("random 0..8 and 1000..9000", {
-                let mut rng = SplitMix64::new(7);
-                Box::new(move || {
-                    if rng.index(2) == 0 {
-                        rng.index(8)
-                    } else {
-                        1000 + rng.index(8000)
-                    }
-                })
-            }),
-        ];
-        for (name, next_chunk) in patterns {
-            stream.reset();
-            let out = stream_through(&mut stream, &audio, next_chunk);
-            assert_bit_identical(&whole, &out, &format!("{mode:?} hop {hop}, chunks {name}"));
-        }
-    }
-}
-
-#[test]
-fn stream_equals_whole_file_one_sample_at_a_time() {
-    // Shorter signal (one-frame chunks are slow only in debug builds, but keep tests brisk).
-    let audio = music_like(1.0, 8_000, 6, 12);
-    let s = settings("warm", 1024);
-    for (mode, twin) in MODES {
-        let whole = process(twin, &audio, &s).unwrap();
-        let mut stream = EqStream::with_mode(&s, 6, 8_000, mode).unwrap();
-        let out = stream_through(&mut stream, &audio, || 1);
-        assert_bit_identical(
+        let whole = process(ImplKind::Reference, &audio, &s).unwrap();
+        let mut stream = EqStream::with_mode(&s, 2, 44_100, StreamMode::LowLatency).unwrap();
+        check_stream(
+            &mut stream,
+            &audio,
             &whole,
-            &out,
-            &format!("{mode:?}, 1-frame chunks, 6 ch @ 8 kHz"),
+            &format!("low-latency hop {hop}"),
         );
     }
 }
@@ -133,7 +43,7 @@ fn every_stream_mode_is_within_tolerance_of_every_variant() {
     let s = settings("bright", 1024);
     for (mode, _) in MODES {
         let mut stream = EqStream::with_mode(&s, 2, 48_000, mode).unwrap();
-        let out = stream_through(&mut stream, &audio, || 480);
+        let out = stream_through(&mut stream, &audio, &[480]);
         let streamed = AudioBuffer::new(out, 48_000).unwrap();
         for kind in ImplKind::ALL {
             let whole = process(kind, &audio, &s).unwrap();
@@ -204,13 +114,13 @@ fn reset_restores_the_fresh_state() {
     let audio = music_like(1.0, 44_100, 2, 14);
     let s = settings("balanced", 1024);
     let mut fresh = EqStream::new(&s, 2, 44_100).unwrap();
-    let expected = stream_through(&mut fresh, &audio, || 1000);
+    let expected = stream_through(&mut fresh, &audio, &[1000]);
     let mut used = EqStream::new(&s, 2, 44_100).unwrap();
     let junk = noise(2 * 7777, 0.9, 3);
     let mut sink = vec![0.0; junk.len()];
     used.process_interleaved(&junk, &mut sink).unwrap();
     used.reset();
-    let again = stream_through(&mut used, &audio, || 1000);
+    let again = stream_through(&mut used, &audio, &[1000]);
     assert_eq!(expected, again);
 }
 
@@ -219,7 +129,7 @@ fn bad_chunks_are_typed_errors_and_leave_the_state_untouched() {
     let audio = music_like(1.0, 44_100, 2, 15);
     let s = settings("balanced", 1024);
     let mut clean = EqStream::new(&s, 2, 44_100).unwrap();
-    let expected = stream_through(&mut clean, &audio, || 3000);
+    let expected = stream_through(&mut clean, &audio, &[3000]);
 
     let mut stream = EqStream::new(&s, 2, 44_100).unwrap();
     let mut out = vec![0.0f32; 8];
@@ -250,7 +160,7 @@ fn bad_chunks_are_typed_errors_and_leave_the_state_untouched() {
     // Zero-length chunks are fine.
     stream.process_interleaved(&[], &mut []).unwrap();
     // None of that changed anything.
-    let after = stream_through(&mut stream, &audio, || 3000);
+    let after = stream_through(&mut stream, &audio, &[3000]);
     assert_eq!(expected, after);
 }
 

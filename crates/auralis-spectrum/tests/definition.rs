@@ -8,7 +8,8 @@ use std::f64::consts::TAU;
 use auralis_core::{AudioBuffer, Error, ImplKind};
 use auralis_spectrum::testing::{frame_levels_db, frame_magnitudes};
 use auralis_spectrum::{analyze, band_centres_hz, band_edges_hz, SpectrumSettings, Weighting};
-use common::{music_like, sine, Noise};
+use auralis_testkit::signals::{sine_buffer as sine, Noise};
+use common::music_like;
 
 /// `|Σ_j w_j x_j e^{−2πi jk/N}|` for `k = 0..=N/2`, in `f64`, with the periodic Hann window.
 fn naive_dft_magnitudes(x: &[f32]) -> Vec<f64> {

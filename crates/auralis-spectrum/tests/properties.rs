@@ -6,7 +6,8 @@ mod common;
 
 use auralis_core::{AudioBuffer, ImplKind, LabStage};
 use auralis_spectrum::{SpectrumSettings, SpectrumStage, Weighting};
-use common::{assert_variants_agree, Noise};
+use auralis_testkit::signals::Noise;
+use common::assert_variants_agree;
 use proptest::prelude::*;
 
 fn audio(len: usize, channels: usize, sample_rate: u32, seed: u64, gain: f32) -> AudioBuffer {

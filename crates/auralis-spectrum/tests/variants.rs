@@ -4,10 +4,11 @@ mod common;
 
 use auralis_core::{AudioBuffer, ImplKind};
 use auralis_spectrum::{
-    analyze, compare, weighting_db, SpectrumResult, SpectrumSettings, Weighting,
+    analyze, compare, weighting_db, SpectrumSettings, SpectrumStage, Weighting,
     BAND_LEVEL_TOLERANCE_DB,
 };
-use common::{assert_variants_agree, music_like, sine, square};
+use auralis_testkit::signals::{sine_buffer as sine, square};
+use common::{assert_variants_agree, music_like};
 
 fn defaults() -> SpectrumSettings {
     SpectrumSettings::default()
@@ -158,27 +159,17 @@ fn full_scale_square_wave() {
     assert!(r.band_lower_edges_hz[band] <= 441.0 && 441.0 < r.band_upper_edges_hz[band]);
 }
 
-fn run_on_pool(threads: usize, audio: &AudioBuffer) -> SpectrumResult {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool")
-        .install(|| analyze(ImplKind::Parallel, audio, &defaults()))
-        .expect("parallel runs")
-}
-
+/// The kit's checks (reference, stale outputs, 1/2/3/7 threads), plus the spectrum's own
+/// stronger claim: the parallel variant is the vectorized one, bit for bit.
 #[test]
-fn parallel_is_bit_identical_for_any_thread_count() {
+fn passes_the_kit_and_parallel_equals_vectorized() {
     // 6 s: 255 frames, several blocks; the wave logic is covered by the long test below.
     let audio = music_like(6.0, 44_100, 2);
-    let vectorized = analyze(ImplKind::Vectorized, &audio, &defaults()).unwrap();
-    for threads in [1, 2, 3, 7] {
-        assert_eq!(
-            run_on_pool(threads, &audio),
-            vectorized,
-            "{threads} threads"
-        );
-    }
+    auralis_testkit::check_stage(&SpectrumStage, &defaults(), &audio);
+    assert_eq!(
+        analyze(ImplKind::Parallel, &audio, &defaults()).unwrap(),
+        analyze(ImplKind::Vectorized, &audio, &defaults()).unwrap()
+    );
 }
 
 #[test]
