@@ -31,6 +31,7 @@
 pub mod alloc_counter;
 pub mod bandwidth;
 pub mod check;
+pub mod compare;
 pub mod error;
 pub mod icount;
 pub mod inputs;

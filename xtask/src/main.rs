@@ -8,6 +8,9 @@
 //! cargo xtask baseline [--from reports/latest/report.json] write reports/baseline.json
 //! cargo xtask icount [--check [--baseline FILE]] [--out FILE] [--write-baseline]
 //!                                            instruction counts under valgrind (callgrind)
+//! cargo xtask compare --base REV [--rounds N] [--threshold PCT] [--seconds S]...
+//!                                            this build against REV's, interleaved (ABBA)
+//! cargo xtask compare --study [--runs N]     the comparison's false alarms and power
 //! cargo xtask fuzz [--minutes N] [--target read|cli]...
 //!                                            coverage-guided fuzzing (stable toolchain)
 //! ```
@@ -15,6 +18,7 @@
 //! Exit codes: 0 success; 1 the regression check ran and failed; 2 the command could not do
 //! what was asked (usage, input or output error). Every error is one line on stderr.
 
+mod compare;
 mod fuzz;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -31,7 +35,7 @@ use auralis_lab::run::{check_samples, check_threads, with_threads, LiveRemeasure
 use auralis_lab::{inputs, select, LabError, LabResult, Mode, Report, RunOptions};
 use clap::{Parser, Subcommand};
 
-/// The lab's tasks: fixtures, bench, select, baseline, icount, fuzz.
+/// The lab's tasks: fixtures, bench, select, baseline, icount, compare, fuzz.
 #[derive(Parser, Debug)]
 #[command(name = "cargo xtask", version, about)]
 struct Cli {
@@ -67,6 +71,12 @@ enum Command {
     Icount(IcountArgs),
     /// Coverage-guided fuzzing of the read entry point and the command line.
     Fuzz(fuzz::FuzzArgs),
+    /// Time the work tree's build against another revision's, interleaved, with confidence
+    /// intervals (or measure that comparison's power with --study).
+    Compare(compare::CompareArgs),
+    /// (Internal) one build's side of `compare`: answers timing requests on stdin.
+    #[command(hide = true, name = "compare-worker")]
+    CompareWorker(compare::WorkerArgs),
     /// (Internal) the run `icount` counts under valgrind: STAGE IMPL.
     #[command(hide = true)]
     IcountProbe {
@@ -195,6 +205,8 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
         Command::Baseline { from, to } => baseline(&root, from, to),
         Command::Icount(args) => icount(&root, args),
         Command::Fuzz(args) => fuzz::fuzz(&root, args),
+        Command::Compare(args) => compare::run(&root, args),
+        Command::CompareWorker(args) => compare::worker(&root, args),
         Command::IcountProbe {
             stage,
             implementation,
