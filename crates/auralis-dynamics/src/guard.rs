@@ -33,7 +33,7 @@
 //! All constraint arithmetic is `f64`; the ceiling it enforces is 10⁻⁵ below the user's, which
 //! covers the rounding of the `f32` output and of any `f32` measurement of it.
 
-use crate::truepeak::{taps, Taps, SUPPORT_BEFORE, TRUE_PEAK_TAPS_PER_PHASE};
+use auralis_dsp::truepeak::{taps, Taps, SUPPORT_BEFORE, TRUE_PEAK_TAPS_PER_PHASE};
 
 /// Samples per correction segment (≥ the 12-sample support, so a support touches at most
 /// two segments).
@@ -84,7 +84,7 @@ impl TruePeakGuard {
             channels,
             ceiling,
             taps: taps(),
-            quiet_factor: crate::truepeak::max_abs_tap_sum(),
+            quiet_factor: auralis_dsp::truepeak::max_abs_tap_sum(),
             w: vec![0.0; channels * PENDING],
             g: [1.0; PENDING],
             interior_bound: [1.0; WINDOW_SEGMENTS],
@@ -288,7 +288,7 @@ impl TruePeakGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::truepeak::interpolate;
+    use auralis_dsp::truepeak::interpolate;
 
     /// Runs the guard over planned output `y·g` (one channel) and returns the final output.
     fn guard_run(y: &[f32], g: &[f64], ceiling: f64) -> Vec<f32> {
@@ -311,7 +311,7 @@ mod tests {
     }
 
     fn oversampled_peak(x: &[f32]) -> f64 {
-        crate::truepeak::true_peak_channel(x)
+        auralis_dsp::truepeak::true_peak_channel(x)
     }
 
     #[test]

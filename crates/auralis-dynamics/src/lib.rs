@@ -51,11 +51,13 @@ mod simd;
 mod stage;
 mod stats;
 mod stream;
-mod truepeak;
 
 use auralis_core::{Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result};
 use serde::{Deserialize, Serialize};
 
+pub use auralis_dsp::truepeak::{
+    true_peak, true_peak_channel, TRUE_PEAK_OVERSAMPLING, TRUE_PEAK_TAPS_PER_PHASE,
+};
 pub use curve::compressor_gain_db;
 pub use envelope::{time_coefficient, EnvelopeFollower};
 pub use settings::{
@@ -64,9 +66,6 @@ pub use settings::{
 };
 pub use stage::DynamicsStage;
 pub use stream::DynamicsStream;
-pub use truepeak::{
-    true_peak, true_peak_channel, TRUE_PEAK_OVERSAMPLING, TRUE_PEAK_TAPS_PER_PHASE,
-};
 
 /// The stage's name in reports and `selection.json`.
 pub const NAME: &str = "dynamics";

@@ -29,7 +29,7 @@ use crate::envelope::{time_coefficient, SUBNORMAL_GUARD};
 use crate::guard::{TruePeakGuard, GUARD_LATENCY};
 use crate::kernel::Kernel;
 use crate::settings::{db_to_linear, ms_to_frames, LimiterSettings, PeakMode};
-use crate::truepeak::{interpolate, max_abs_tap_sum, taps, Taps, TRUE_PEAK_TAPS_PER_PHASE};
+use auralis_dsp::truepeak::{interpolate, max_abs_tap_sum, taps, Taps, TRUE_PEAK_TAPS_PER_PHASE};
 
 /// Relative distance of the internal sample-peak ceiling below the user's: covers the
 /// rounding of the gain and of `sample·gain` to `f32` (2⁻²⁴ each).
@@ -438,8 +438,9 @@ impl LimiterStage {
                 for c in 0..self.channels {
                     let base = c * self.stride + start;
                     let window = &self.history[base..base + TRUE_PEAK_TAPS_PER_PHASE];
-                    point_peak =
-                        point_peak.max(f64::from(window[crate::truepeak::SUPPORT_BEFORE].abs()));
+                    point_peak = point_peak.max(f64::from(
+                        window[auralis_dsp::truepeak::SUPPORT_BEFORE].abs(),
+                    ));
                     for v in interpolate(tp.taps, window) {
                         point_peak = point_peak.max(v.abs());
                     }

@@ -1,4 +1,4 @@
-//! The 4× oversampling interpolator used for true-peak limiting and measurement.
+//! The 4× (and 2×) oversampling interpolators used for true-peak limiting and measurement.
 //!
 //! A polyphase FIR with exactly the coefficients of libebur128 (and so of the `ebur128`
 //! crate, the meter users hold a master against): a 48-tap Hann-windowed sinc prototype at
@@ -30,25 +30,30 @@ pub const TRUE_PEAK_TAPS_PER_PHASE: usize = 12;
 /// Oversampling factor.
 pub const TRUE_PEAK_OVERSAMPLING: usize = 4;
 /// Index within the support of the sample just before the interpolated points.
-pub(crate) const SUPPORT_BEFORE: usize = 5;
+pub const SUPPORT_BEFORE: usize = 5;
 
 /// Length of libebur128's prototype filter (taps per phase × oversampling).
 const PROTOTYPE_TAPS: usize = TRUE_PEAK_TAPS_PER_PHASE * TRUE_PEAK_OVERSAMPLING;
 
 /// `h[k−1][i]` for the interpolated phases `k = 1, 2, 3`.
-pub(crate) type Taps = [[f64; TRUE_PEAK_TAPS_PER_PHASE]; TRUE_PEAK_OVERSAMPLING - 1];
+pub type Taps = [[f64; TRUE_PEAK_TAPS_PER_PHASE]; TRUE_PEAK_OVERSAMPLING - 1];
 
-/// Tap `j` of libebur128's prototype, as it stores it (`f32`).
+/// Tap `j` of libebur128's 4× prototype, as it stores it (`f32`).
 fn prototype(j: usize) -> f32 {
+    prototype_at(j, TRUE_PEAK_OVERSAMPLING)
+}
+
+/// Tap `j` of libebur128's 48-tap prototype for oversampling `factor`, as stored (`f32`).
+fn prototype_at(j: usize, factor: usize) -> f32 {
     use std::f64::consts::PI;
     let n = PROTOTYPE_TAPS as f64;
     let j = j as f64;
     let window = 0.5 * (1.0 - (2.0 * PI * j / n).cos());
     let m = j - n / 2.0;
-    let sinc = if m == 0.0 {
+    let sinc = if m.abs() <= 1e-6 {
         1.0
     } else {
-        let x = PI * m / TRUE_PEAK_OVERSAMPLING as f64;
+        let x = PI * m / factor as f64;
         x.sin() / x
     };
     (window * sinc) as f32
@@ -66,14 +71,14 @@ fn design() -> Taps {
 }
 
 /// The interpolator's coefficients (computed once).
-pub(crate) fn taps() -> &'static Taps {
+pub fn taps() -> &'static Taps {
     static TAPS: OnceLock<Taps> = OnceLock::new();
     TAPS.get_or_init(design)
 }
 
 /// Largest `Σ_i |h_k[i]|` over the phases: `|interpolated| ≤ this × max |sample|` over the
 /// support, which lets the limiter skip the filter wherever the signal is clearly quiet.
-pub(crate) fn max_abs_tap_sum() -> f64 {
+pub fn max_abs_tap_sum() -> f64 {
     taps()
         .iter()
         .map(|p| p.iter().map(|h| h.abs()).sum::<f64>())
@@ -83,7 +88,7 @@ pub(crate) fn max_abs_tap_sum() -> f64 {
 /// The three interpolated values between `window[SUPPORT_BEFORE]` and the next sample, for
 /// a window of exactly [`TRUE_PEAK_TAPS_PER_PHASE`] samples.
 #[inline]
-pub(crate) fn interpolate(taps: &Taps, window: &[f32]) -> [f64; 3] {
+pub fn interpolate(taps: &Taps, window: &[f32]) -> [f64; 3] {
     let mut out = [0.0; 3];
     for (o, phase) in out.iter_mut().zip(taps) {
         *o = phase
@@ -131,6 +136,69 @@ pub fn true_peak(audio: &AudioBuffer) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The oversampling factor BS.1770-4 (and libebur128) use at `sample_rate`: 4× below
+/// 96 kHz, 2× below 192 kHz, none from 192 kHz up (the sample peak is the true peak there).
+pub fn oversampling_for(sample_rate: u32) -> usize {
+    match sample_rate {
+        0..96_000 => 4,
+        96_000..192_000 => 2,
+        _ => 1,
+    }
+}
+
+/// Taps per phase of the 2× interpolator: the same 48-tap prototype at factor 2.
+pub const TWO_X_TAPS_PER_PHASE: usize = 24;
+
+/// The 2× interpolator's one interpolated phase, as libebur128 forms it from the 48-tap
+/// prototype `h(j) = ½(1 − cos(2πj/48))·sinc((j − 24)/2)` (stored as `f32`): the value at
+/// `a + ½` is `Σ_{i<24} g[i]·x[a − 11 + i]` with `g[i] = h(2·(23 − i) + 1)`.
+pub fn two_x_taps() -> &'static [f64; TWO_X_TAPS_PER_PHASE] {
+    static TAPS: OnceLock<[f64; TWO_X_TAPS_PER_PHASE]> = OnceLock::new();
+    TAPS.get_or_init(|| {
+        let mut g = [0.0; TWO_X_TAPS_PER_PHASE];
+        for (i, tap) in g.iter_mut().enumerate() {
+            *tap = f64::from(prototype_at(2 * (TWO_X_TAPS_PER_PHASE - 1 - i) + 1, 2));
+        }
+        g
+    })
+}
+
+/// Index within the 2× support of the sample just before the interpolated point.
+pub const TWO_X_SUPPORT_BEFORE: usize = 11;
+
+/// The 2×-oversampled peak of one channel (samples outside count as 0), in `f64`.
+pub fn true_peak_channel_2x(samples: &[f32]) -> f64 {
+    let g = two_x_taps();
+    let n = samples.len() as isize;
+    let mut peak = samples
+        .iter()
+        .fold(0.0f64, |m, &s| m.max(f64::from(s.abs())));
+    let before = TWO_X_SUPPORT_BEFORE as isize;
+    for a in -(TWO_X_TAPS_PER_PHASE as isize - before)..n {
+        let mut v = 0.0f64;
+        for (i, &h) in g.iter().enumerate() {
+            let idx = a - before + i as isize;
+            if (0..n).contains(&idx) {
+                v += h * f64::from(samples[idx as usize]);
+            }
+        }
+        peak = peak.max(v.abs());
+    }
+    peak
+}
+
+/// The true peak (linear) of one channel at `sample_rate`, as BS.1770-4 defines it: the
+/// 4× or 2× interpolated peak, or the sample peak from 192 kHz up.
+pub fn true_peak_channel_at(samples: &[f32], sample_rate: u32) -> f64 {
+    match oversampling_for(sample_rate) {
+        4 => true_peak_channel(samples),
+        2 => true_peak_channel_2x(samples),
+        _ => samples
+            .iter()
+            .fold(0.0f64, |m, &s| m.max(f64::from(s.abs()))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +237,29 @@ mod tests {
         assert!((sample_peak - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-6);
         let tp = true_peak_channel(&x);
         assert!((tp - 1.0).abs() < 0.02, "{tp}");
+    }
+
+    #[test]
+    fn the_2x_interpolator_finds_the_peak_between_samples() {
+        // A sine at fs/4 sampled at 45°: at 2× the midpoints land on the true peak.
+        let x: Vec<f32> = (0..400)
+            .map(|n| {
+                (std::f64::consts::FRAC_PI_2 * n as f64 + std::f64::consts::FRAC_PI_4).sin() as f32
+            })
+            .collect();
+        let tp = true_peak_channel_2x(&x);
+        assert!((tp - 1.0).abs() < 0.02, "{tp}");
+        assert_eq!(oversampling_for(44_100), 4);
+        assert_eq!(oversampling_for(96_000), 2);
+        assert_eq!(oversampling_for(192_000), 1);
+        assert_eq!(
+            true_peak_channel_at(&x, 192_000),
+            f64::from(x[0].abs().max(x[1].abs()))
+        );
+        // Phase ½ of the 2× prototype is the sample itself; the taps sum to ≈ 1.
+        assert_eq!(prototype_at(24, 2), 1.0);
+        let sum: f64 = two_x_taps().iter().sum();
+        assert!((sum - 1.0).abs() < 2e-3, "{sum}");
     }
 
     #[test]
