@@ -9,6 +9,7 @@ use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
 use auralis::{AudioBuffer, ImplKind};
 use clap::{Args, Parser, Subcommand};
 
+use crate::analysis::Section;
 use crate::console;
 use crate::output::{prepare, Format};
 
@@ -26,16 +27,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the spectrum analysis of an audio file.
+    /// Print the analysis of an audio file: spectrum and loudness (BS.1770-4 / EBU R128).
     Analyze {
         /// The audio file to analyse.
         file: PathBuf,
-        /// Print machine-readable JSON instead of a table.
+        /// Print machine-readable JSON instead of a table (schema in README).
         #[arg(long)]
         json: bool,
-        /// Frequency weighting: a, c or z (none).
+        /// Frequency weighting of the spectrum: a, c or z (none).
         #[arg(long, default_value = "a")]
         weighting: Weighting,
+        /// Only this section (repeatable): spectrum, loudness. Default: all.
+        #[arg(long = "only", value_enum, value_name = "SECTION")]
+        only: Vec<Section>,
     },
     /// Apply the 25-band critical-band EQ.
     Eq {
@@ -176,20 +180,42 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             file,
             json,
             weighting,
+            only,
         } => {
             let audio = read(&file)?;
-            let settings = SpectrumSettings {
-                weighting,
-                ..SpectrumSettings::default()
+            let wanted = |s: Section| only.is_empty() || only.contains(&s);
+            let spectrum = if wanted(Section::Spectrum) {
+                let settings = SpectrumSettings {
+                    weighting,
+                    ..SpectrumSettings::default()
+                };
+                Some(match forced {
+                    Some(kind) => auralis::spectrum::analyze_with(kind, &audio, &settings)?,
+                    None => auralis::spectrum::analyze(&audio, &settings)?,
+                })
+            } else {
+                None
             };
-            let result = match forced {
-                Some(kind) => auralis::spectrum::analyze_with(kind, &audio, &settings)?,
-                None => auralis::spectrum::analyze(&audio, &settings)?,
+            let loudness = if wanted(Section::Loudness) {
+                let settings = auralis::loudness::LoudnessSettings::default();
+                Some(match forced {
+                    Some(kind) => auralis::loudness::measure_with(kind, &audio, &settings)?,
+                    None => auralis::loudness::measure(&audio, &settings)?,
+                })
+            } else {
+                None
             };
             let text = if json {
-                serde_json::to_string_pretty(&result).map_err(CliError::other)? + "\n"
+                crate::analysis::json(&file, &audio, spectrum.as_ref(), loudness.as_ref())?
             } else {
-                spectrum_table(&file, &audio, &result)
+                let mut text = String::new();
+                if let Some(r) = &spectrum {
+                    text.push_str(&spectrum_table(&file, &audio, r));
+                }
+                if let Some(r) = &loudness {
+                    text.push_str(&crate::analysis::loudness_table(r));
+                }
+                text
             };
             console::out(&text)
         }

@@ -7,6 +7,7 @@
 //! input or on closed streams, outputs are written atomically, never over the input or an
 //! existing file unless `--overwrite` is given, and no temporary file outlives the process.
 
+pub mod analysis;
 pub mod commands;
 pub mod console;
 pub mod output;

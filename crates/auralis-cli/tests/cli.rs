@@ -46,8 +46,11 @@ fn analyze_prints_json() {
     let out = auralis(&["analyze", path_str(&file), "--json"]);
     assert!(out.status.success(), "{out:?}");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["band_levels_db"].as_array().unwrap().len(), 64);
-    let centroid = json["centroid_hz"].as_f64().unwrap();
+    assert_eq!(
+        json["spectrum"]["band_levels_db"].as_array().unwrap().len(),
+        64
+    );
+    let centroid = json["spectrum"]["centroid_hz"].as_f64().unwrap();
     assert!(centroid > 20.0 && centroid < 20_000.0, "{centroid}");
 }
 
@@ -225,7 +228,11 @@ fn analyze_reports_absent_features_for_silence_and_true_band_centres() {
         "rolloff_hz",
         "total_energy_db",
     ] {
-        assert!(json[key].is_null(), "{key}: {}", json[key]);
+        assert!(
+            json["spectrum"][key].is_null(),
+            "{key}: {}",
+            json["spectrum"][key]
+        );
     }
     let table = auralis(&["analyze", path_str(&silence)]);
     let text = String::from_utf8_lossy(&table.stdout);
@@ -244,15 +251,15 @@ fn analyze_reports_absent_features_for_silence_and_true_band_centres() {
     .unwrap();
     let out = auralis(&["analyze", path_str(&tone), "--json", "--weighting", "z"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let peak = json["peak_frequency_hz"].as_f64().unwrap();
-    let lower = json["band_lower_edges_hz"].as_array().unwrap();
-    let upper = json["band_upper_edges_hz"].as_array().unwrap();
+    let peak = json["spectrum"]["peak_frequency_hz"].as_f64().unwrap();
+    let lower = json["spectrum"]["band_lower_edges_hz"].as_array().unwrap();
+    let upper = json["spectrum"]["band_upper_edges_hz"].as_array().unwrap();
     let band = lower
         .iter()
         .rposition(|f| f.as_f64().unwrap() <= 1000.0)
         .unwrap();
     assert!(upper[band].as_f64().unwrap() > 1000.0);
-    let centre = json["band_centres_hz"][band].as_f64().unwrap();
+    let centre = json["spectrum"]["band_centres_hz"][band].as_f64().unwrap();
     assert!((peak - centre).abs() < 1e-3, "{peak} vs {centre}");
     assert!((965.0..1036.0).contains(&peak), "{peak}");
 }

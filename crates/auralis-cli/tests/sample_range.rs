@@ -125,7 +125,7 @@ fn every_command_processes_the_bound_exactly() {
         let r = auralis(&["analyze", s(file), "--json"]);
         assert!(r.status.success(), "{r:?}");
         let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-        v["centroid_hz"].as_f64().unwrap()
+        v["spectrum"]["centroid_hz"].as_f64().unwrap()
     };
     let (cu, cb) = (centroid(&unit), centroid(&at_bound));
     assert!((cu - cb).abs() <= 1e-3 * cu, "{cu} vs {cb}");

@@ -58,6 +58,33 @@ pub mod spectrum {
     }
 }
 
+/// Loudness (ITU-R BS.1770-4 / EBU R128): integrated loudness, loudness range, momentary and
+/// short-term series and maxima, sample and true peak per channel. Levels that do not exist
+/// (silence, audio shorter than a 400 ms block) are `None`, never a number.
+pub mod loudness {
+    pub use auralis_loudness::{LoudnessResult, LoudnessSettings, SERIES_PERIOD_SECS};
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// Measures `audio` with the implementation selected for its length.
+    pub fn measure(audio: &AudioBuffer, settings: &LoudnessSettings) -> Result<LoudnessResult> {
+        measure_with(
+            selection::choose(auralis_loudness::NAME, audio),
+            audio,
+            settings,
+        )
+    }
+
+    /// Measures `audio` with an explicitly chosen implementation.
+    pub fn measure_with(
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &LoudnessSettings,
+    ) -> Result<LoudnessResult> {
+        auralis_loudness::measure(kind, audio, settings)
+    }
+}
+
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
     pub use auralis_eq::{
