@@ -57,7 +57,7 @@ pub struct Target {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics), on stereo
+/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics, 11: loudness), on stereo
 /// fixtures. The memory limits spell out the issues' O(·) terms: a few MiB of working memory.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -132,6 +132,25 @@ pub const TARGETS: &[Target] = &[
         issue: 4,
         metric: Metric::StreamP999Secs { chunk_frames: 4096 },
         limit: 40e-6,
+    },
+    Target {
+        stage: "loudness",
+        issue: 11,
+        metric: Metric::WholeFileSecs {
+            input: "music-180s",
+        },
+        limit: 0.020,
+    },
+    Target {
+        stage: "loudness",
+        issue: 11,
+        // O(frames) for the series: 100 ms energies per channel, two f32 series; no copy of
+        // the audio. 4 MiB is an order above what 180 s needs.
+        metric: Metric::ExtraMemoryBytes {
+            input: "music-180s",
+            output_bytes_per_frame: 0,
+        },
+        limit: 4.0 * MIB,
     },
 ];
 

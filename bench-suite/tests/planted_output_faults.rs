@@ -115,6 +115,39 @@ impl Plant for SpectrumResult {
     }
 }
 
+impl Plant for auralis_loudness::LoudnessResult {
+    fn plant(mut self, fault: Fault, input: &AudioBuffer) -> Option<Self> {
+        match fault {
+            Fault::ThreeTimesTolerance => {
+                let d = 3.0 * auralis_loudness::LOUDNESS_TOLERANCE_LU;
+                self.integrated_lufs = self.integrated_lufs.map(|v| v + d);
+            }
+            Fault::PartialWork => {
+                // The meter read only the first 4096 frames.
+                let head = AudioBuffer::new(
+                    input
+                        .channels()
+                        .iter()
+                        .map(|c| c[..c.len().min(4096)].to_vec())
+                        .collect(),
+                    input.sample_rate(),
+                )
+                .ok()?;
+                return auralis_loudness::measure(ImplKind::Reference, &head, &Default::default())
+                    .ok();
+            }
+            Fault::WrongLength => {
+                if self.momentary_lufs.pop().is_none() {
+                    self.momentary_lufs.push(-20.0);
+                }
+            }
+            Fault::OneNan => self.range_lu = Some(f64::NAN),
+            Fault::NoOp => return None, // an analysis has no input to hand back
+        }
+        Some(self)
+    }
+}
+
 /// The vectorized variant of `S` with `fault` planted in its output.
 struct Faulty<S> {
     inner: S,
@@ -172,6 +205,25 @@ fn assert_caught(stage: Box<dyn LabStage>, fault: Fault) {
     );
 }
 
+/// Plants `fault` in `stage`'s vectorized output and asserts the lab catches it — if the
+/// fault applies to that stage's output at all (checked on `probe`).
+fn plant_in<S>(stage: S, fault: Fault, probe: &AudioBuffer)
+where
+    S: Stage + 'static,
+    S::Output: Plant + Clone,
+{
+    let sample = stage.run(ImplKind::Reference, probe, &stage.bench_settings());
+    if applies(sample.unwrap(), fault, probe) {
+        assert_caught(
+            Box::new(Faulty {
+                inner: stage,
+                fault,
+            }),
+            fault,
+        );
+    }
+}
+
 #[test]
 fn output_faults_fail_the_accuracy_gate_on_every_stage_they_apply_to() {
     let probe = auralis_fixtures::generate_seconds(0.2);
@@ -182,31 +234,9 @@ fn output_faults_fail_the_accuracy_gate_on_every_stage_they_apply_to() {
         Fault::WrongLength,
         Fault::OneNan,
     ] {
-        let eq = auralis_eq::EqStage::default();
-        if applies(probe.clone(), fault, &probe) {
-            assert_caught(Box::new(Faulty { inner: eq, fault }), fault);
-        }
-        let dynamics = auralis_dynamics::DynamicsStage::default();
-        let sample = dynamics.run(ImplKind::Reference, &probe, &dynamics.bench_settings());
-        if applies(sample.unwrap(), fault, &probe) {
-            assert_caught(
-                Box::new(Faulty {
-                    inner: dynamics,
-                    fault,
-                }),
-                fault,
-            );
-        }
-        let spectrum = auralis_spectrum::SpectrumStage;
-        let sample = spectrum.run(ImplKind::Reference, &probe, &spectrum.bench_settings());
-        if applies(sample.unwrap(), fault, &probe) {
-            assert_caught(
-                Box::new(Faulty {
-                    inner: spectrum,
-                    fault,
-                }),
-                fault,
-            );
-        }
+        plant_in(auralis_eq::EqStage::default(), fault, &probe);
+        plant_in(auralis_dynamics::DynamicsStage::default(), fault, &probe);
+        plant_in(auralis_loudness::LoudnessStage, fault, &probe);
+        plant_in(auralis_spectrum::SpectrumStage, fault, &probe);
     }
 }
