@@ -391,7 +391,12 @@ fn trace_plot(stage: &StageReport) -> Option<Result<String, String>> {
                 .values
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (i as f64 * t.trace.period_secs, v as f64))
+                .map(|(i, &v)| {
+                    (
+                        t.trace.start_secs + i as f64 * t.trace.period_secs,
+                        v as f64,
+                    )
+                })
                 .collect();
             (t.trace.name.clone(), points)
         })

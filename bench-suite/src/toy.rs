@@ -60,6 +60,7 @@ impl Stage for Toy {
             name: "level".into(),
             unit: "dB".into(),
             period_secs: 0.01,
+            start_secs: 0.0,
             values: output.iter().step_by(100).map(|v| v.abs()).collect(),
         }]
     }

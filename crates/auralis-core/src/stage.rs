@@ -81,6 +81,10 @@ pub struct Trace {
     pub unit: String,
     /// Seconds between consecutive values.
     pub period_secs: f64,
+    /// Time of the first value, seconds (e.g. 0.4 for a momentary-loudness series, whose
+    /// first 400 ms window ends there). Older reports have none: 0.
+    #[serde(default)]
+    pub start_secs: f64,
     /// The values (decimated by the stage to a plot-friendly length).
     pub values: Vec<f32>,
 }

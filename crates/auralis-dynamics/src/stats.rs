@@ -72,6 +72,7 @@ pub(crate) fn reduction_trace(gain_db: &[f32], makeup: f32, sample_rate: u32) ->
         name: "gain reduction".into(),
         unit: "dB".into(),
         period_secs: bucket as f64 / f64::from(sample_rate),
+        start_secs: 0.0,
         values: gain_db
             .chunks(bucket)
             .map(|c| c.iter().fold(0.0f32, |m, &g| m.min(g - makeup)))

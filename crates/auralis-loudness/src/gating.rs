@@ -57,6 +57,9 @@ pub struct Gated {
     pub integrated_lufs: Option<f64>,
     pub relative_gate_lufs: Option<f64>,
     pub range_lu: Option<f64>,
+    /// The 10th and 95th percentiles the range spans, LUFS.
+    pub range_low_lufs: Option<f64>,
+    pub range_high_lufs: Option<f64>,
     pub momentary_max_lufs: Option<f64>,
     pub short_term_max_lufs: Option<f64>,
     /// Momentary loudness every 100 ms from the first complete window (ending at 0.4 s).
@@ -112,7 +115,7 @@ pub fn gate(z: &[f64], frames: usize) -> Gated {
         .copied()
         .filter(|&e| e >= absolute)
         .collect();
-    let range_lu = if blocks.is_empty() {
+    let range = if blocks.is_empty() {
         None
     } else {
         blocks.sort_by(f64::total_cmp);
@@ -122,14 +125,16 @@ pub fn gate(z: &[f64], frames: usize) -> Gated {
         let m = (blocks.len() - gated - 1) as f64;
         let high = blocks[gated + (m * 0.95 + 0.5) as usize];
         let low = blocks[gated + (m * 0.1 + 0.5) as usize];
-        Some(energy_to_lufs(high) - energy_to_lufs(low))
+        Some((energy_to_lufs(low), energy_to_lufs(high)))
     };
 
     let series = |e: &[f64]| e.iter().map(|&e| energy_to_lufs(e) as f32).collect();
     Gated {
         integrated_lufs,
         relative_gate_lufs,
-        range_lu,
+        range_lu: range.map(|(low, high)| high - low),
+        range_low_lufs: range.map(|(low, _)| low),
+        range_high_lufs: range.map(|(_, high)| high),
         momentary_max_lufs: max_lufs(&momentary),
         short_term_max_lufs: max_lufs(&short_term),
         momentary_lufs: series(&momentary),

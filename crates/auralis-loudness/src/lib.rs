@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 pub use energy::BLOCK_SUBBLOCKS;
 pub use gating::{energy_to_lufs, subblock_frames, ABSOLUTE_GATE_LUFS};
-pub use result::{LoudnessResult, SERIES_PERIOD_SECS};
+pub use result::{LoudnessResult, MOMENTARY_START_SECS, SERIES_PERIOD_SECS, SHORT_TERM_START_SECS};
 pub use settings::LoudnessSettings;
 pub use stage::LoudnessStage;
 pub use weights::{channel_weights, SURROUND_WEIGHT};
@@ -111,6 +111,8 @@ pub fn measure(
         integrated_lufs: gated.integrated_lufs,
         relative_gate_lufs: gated.relative_gate_lufs,
         range_lu: gated.range_lu,
+        range_low_lufs: gated.range_low_lufs,
+        range_high_lufs: gated.range_high_lufs,
         momentary_max_lufs: gated.momentary_max_lufs,
         short_term_max_lufs: gated.short_term_max_lufs,
         sample_peak,

@@ -17,8 +17,12 @@ pub struct LoudnessResult {
     pub integrated_lufs: Option<f64>,
     /// The relative gate the integrated loudness used (integrated of the loud blocks − 10).
     pub relative_gate_lufs: Option<f64>,
-    /// Loudness range (EBU Tech 3342), LU.
+    /// Loudness range (EBU Tech 3342), LU: `range_high_lufs − range_low_lufs`.
     pub range_lu: Option<f64>,
+    /// The 10th percentile of the gated short-term levels, LUFS (the range's floor).
+    pub range_low_lufs: Option<f64>,
+    /// The 95th percentile, LUFS (the range's ceiling).
+    pub range_high_lufs: Option<f64>,
     /// Loudest momentary (400 ms) value, LUFS.
     pub momentary_max_lufs: Option<f64>,
     /// Loudest short-term (3 s) value, LUFS.
@@ -35,6 +39,10 @@ pub struct LoudnessResult {
 
 /// Seconds between values of the momentary and short-term series.
 pub const SERIES_PERIOD_SECS: f64 = 0.1;
+/// Time of the first momentary value (the end of the first 400 ms window), seconds.
+pub const MOMENTARY_START_SECS: f64 = 0.4;
+/// Time of the first short-term value (the end of the first 3 s window), seconds.
+pub const SHORT_TERM_START_SECS: f64 = 3.0;
 
 fn to_db(linear: f64) -> Option<f64> {
     (linear > 0.0).then(|| 20.0 * linear.log10())
