@@ -11,8 +11,8 @@
 //!   stages, its own `reports/selection.json` and the fixtures in memory, and answers
 //!   `run CELL SEED` with the nanoseconds one call took. A cell is a stage at one fixture
 //!   length, run with the implementation that build selects for it.
-//! * The orchestrator times **ABBA blocks**: A and B on one fresh input, then B and A on
-//!   another (inputs gained and circularly shifted per seed, outside the timed window, as the
+//! * The orchestrator times **ABBA blocks** (BAAB on odd rounds): A and B on one fresh input,
+//!   then B and A on another (inputs gained and circularly shifted per seed, outside the timed window, as the
 //!   lab's timing does — no cache of any kind can hit). A block's log-ratio
 //!   `ln((B₁ + B₂) / (A₁ + A₂))` cancels any drift linear over the block.
 //! * Per cell, the block log-ratios get a distribution-free confidence interval (Wilcoxon
@@ -118,7 +118,8 @@ pub fn serve(
         let line = line.map_err(io)?;
         let mut words = line.split_whitespace();
         match (words.next(), words.next(), words.next()) {
-            (Some("quit"), ..) | (None, ..) => break,
+            (Some("quit"), ..) => break,
+            (None, ..) => continue,
             (Some("run"), Some(name), Some(seed)) => {
                 let reply = match (
                     cells.iter_mut().find(|c| c.name == name),
@@ -208,9 +209,11 @@ impl Worker {
         let stdin = child.stdin.take().expect("piped");
         let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
         let mut first = String::new();
-        stdout
-            .read_line(&mut first)
-            .map_err(|e| LabError::Run(format!("{label} worker: {e}")))?;
+        if let Err(e) = stdout.read_line(&mut first) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(LabError::Run(format!("{label} worker: {e}")));
+        }
         let Some(list) = first.trim().strip_prefix("cells") else {
             let _ = child.kill();
             let _ = child.wait();
@@ -222,11 +225,20 @@ impl Worker {
         };
         let cells = list
             .split_whitespace()
-            .filter_map(|c| {
-                let (name, kind) = c.split_once('=')?;
-                Some((name.to_string(), kind.parse().ok()?))
+            .map(|c| {
+                c.split_once('=')
+                    .and_then(|(name, kind)| Some((name.to_string(), kind.parse().ok()?)))
+                    .ok_or_else(|| LabError::Run(format!("{label} worker announced `{c}`")))
             })
-            .collect();
+            .collect::<LabResult<Vec<_>>>();
+        let cells = match cells {
+            Ok(cells) => cells,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
         Ok(Self {
             child,
             stdin,
@@ -315,6 +327,9 @@ pub fn measure(
     seed: u64,
     progress: &dyn Fn(usize, usize),
 ) -> LabResult<Vec<CellSamples>> {
+    if rounds == 0 {
+        return Err(LabError::Usage("compare needs at least one round".into()));
+    }
     let mut rng = SplitMix64::new(seed);
     let mut ratios = vec![Vec::with_capacity(rounds); cells.len()];
     let mut a_times = vec![Vec::with_capacity(2 * rounds); cells.len()];
@@ -324,10 +339,22 @@ pub fn measure(
             let i = (k + round) % cells.len();
             let cell = &cells[i];
             let (s1, s2) = (rng.next_u64(), rng.next_u64());
-            let a1 = a.run(cell, s1)?;
-            let b1 = b.run(cell, s1)?;
-            let b2 = b.run(cell, s2)?;
-            let a2 = a.run(cell, s2)?;
+            // ABBA on even rounds, BAAB on odd ones: in ABBA the second B directly follows
+            // B's own call (warm caches) while the second A does not, which would favour B
+            // every time (a review found it); alternating gives each side that seat half the
+            // time.
+            let (a1, b1, b2, a2) = if round % 2 == 0 {
+                let a1 = a.run(cell, s1)?;
+                let b1 = b.run(cell, s1)?;
+                let b2 = b.run(cell, s2)?;
+                (a1, b1, b2, a.run(cell, s2)?)
+            } else {
+                let b1 = b.run(cell, s1)?;
+                let a1 = a.run(cell, s1)?;
+                let a2 = a.run(cell, s2)?;
+                let b2 = b.run(cell, s2)?;
+                (a1, b1, b2, a2)
+            };
             ratios[i].push(((b1 + b2) as f64 / (a1 + a2).max(1) as f64).ln());
             a_times[i].extend([a1, a2]);
         }
@@ -511,10 +538,15 @@ impl Comparison {
 
     /// A Markdown table of the first measurement, then the re-measurement.
     pub fn table(&self) -> String {
+        let levels: Vec<f64> = self
+            .verdicts
+            .iter()
+            .filter(|v| v.verdict != Verdict::TooFewRounds)
+            .map(|v| v.confidence * 100.0)
+            .collect();
+        let lowest = levels.iter().copied().fold(100.0, f64::min);
         let mut out = format!(
-            "| cell | base → head | base median | change | {:.1}–{:.1} % interval | verdict |\n|---|---|---|---|---|---|\n",
-            self.verdicts.first().map_or(0.0, |v| v.confidence * 100.0),
-            self.verdicts.iter().map(|v| v.confidence).fold(1.0, f64::min) * 100.0,
+            "| cell | base → head | base median | change | ≥ {lowest:.1} % interval | verdict |\n|---|---|---|---|---|---|\n",
         );
         let row = |v: &CellVerdict, note: &str| {
             format!(

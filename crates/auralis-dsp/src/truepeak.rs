@@ -109,8 +109,10 @@ pub fn true_peak_channel(samples: &[f32]) -> f64 {
     let mut peak = samples
         .iter()
         .fold(0.0f64, |m, &s| m.max(f64::from(s.abs())));
-    // Points between a and a+1 for a = −6 .. n−1: every point whose support touches the
-    // signal (it reaches 5 samples back and 6 ahead), as the meter measures them too.
+    // Points between a and a+1 for a = −7 .. n−1 (the first, all zeros, is harmless): every
+    // point whose support reaches the signal from before or inside it (5 samples back, 6
+    // ahead), as the meter measures them; points past the end are not (they read at most
+    // ≈ 0.45 of the last samples).
     for a in -(TRUE_PEAK_TAPS_PER_PHASE as isize - SUPPORT_BEFORE as isize)..n as isize {
         for (i, w) in window.iter_mut().enumerate() {
             let idx = a - SUPPORT_BEFORE as isize + i as isize;

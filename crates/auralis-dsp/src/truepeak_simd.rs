@@ -60,10 +60,17 @@ pub fn true_peak_range_fast(
     };
     let before = outside(range.start.saturating_sub(32), range.start);
     let after = outside(range.end, range.end + 32);
+    // A block's support reaches 24 samples past it: the next block, and — when that one is
+    // the last and may be shorter than 24 — the samples beyond the range too.
+    let last = blocks.len() - 1;
     let neighbourhood: Vec<f32> = (0..blocks.len())
         .map(|j| {
             let left = if j == 0 { before } else { maxima[j - 1] };
-            let right = maxima.get(j + 1).copied().unwrap_or(after);
+            let right = match j {
+                j if j == last => after,
+                j if j + 1 == last => maxima[j + 1].max(after),
+                _ => maxima[j + 1],
+            };
             left.max(maxima[j]).max(right)
         })
         .collect();
@@ -164,19 +171,31 @@ struct Interpolate<'a, const TAPS: usize, const PHASES: usize> {
 }
 
 impl<const TAPS: usize, const PHASES: usize> Interpolate<'_, TAPS, PHASES> {
-    /// One position by the scalar sum, zeros outside the signal (the edges).
+    /// One position by the scalar sum, zeros outside the signal (the edges) — in exactly the
+    /// vector lanes' order (two partial sums, even and odd taps, fused multiply-adds, then
+    /// one add; a zero sample adds exactly nothing), so a point has the same bits whichever
+    /// path computes it and a channel can be split anywhere.
     fn peak_at(&self, a: isize) -> f32 {
         let n = self.x.len() as isize;
+        let sample = |i: usize| {
+            let idx = a - self.before as isize + i as isize;
+            if (0..n).contains(&idx) {
+                self.x[idx as usize]
+            } else {
+                0.0
+            }
+        };
         let mut peak = 0.0f32;
         for row in self.taps {
-            let mut v = 0.0f32;
-            for (i, &h) in row.iter().enumerate() {
-                let idx = a - self.before as isize + i as isize;
-                if (0..n).contains(&idx) {
-                    v = h.mul_add(self.x[idx as usize], v);
-                }
+            let mut even = row[0] * sample(0);
+            let mut odd = row[1] * sample(1);
+            let mut i = 2;
+            while i + 1 < TAPS {
+                even = row[i].mul_add(sample(i), even);
+                odd = row[i + 1].mul_add(sample(i + 1), odd);
+                i += 2;
             }
-            peak = peak.max(v.abs());
+            peak = peak.max((even + odd).abs());
         }
         peak
     }
@@ -209,6 +228,7 @@ impl<const TAPS: usize, const PHASES: usize> WithSimd for Interpolate<'_, TAPS, 
             let window = &x[base..base + TAPS + lanes - 1];
             let xs: [S::f32s; TAPS] =
                 std::array::from_fn(|i| S::as_simd_f32s(&window[i..i + lanes]).0[0]);
+            const { assert!(TAPS % 2 == 0, "the two partial sums need an even tap count") };
             for row in &h {
                 // Two partial sums (even and odd taps) halve the dependency chain.
                 let mut even = simd.mul_f32s(row[0], xs[0]);

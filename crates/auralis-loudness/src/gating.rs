@@ -17,7 +17,10 @@
 //!   but the `ebur128` crate, the oracle within 0.05 LU, steps 1 s), gated at −70 LUFS and
 //!   at −20 LU below their mean; the 95th minus the 10th percentile, each the element at index
 //!   `⌊m·p + ½⌋` of the sorted survivors (`m` = count − 1), as libebur128 takes it.
-//! * Loudness is `−0.691 + 10·log10(mean square)`.
+//! * Loudness is `−0.691 + 10·log10(mean square)`. A window below [`SILENCE_FLOOR_LUFS`] is
+//!   silence (−∞): after digital silence the filter's tail decays through −400 LUFS and
+//!   beyond, which no meter shows, and which the blocked variants' state correction (exact to
+//!   ≈ 10⁻³⁰ of the state) would otherwise turn into "−∞ here, −812 LUFS there".
 
 /// `−0.691 + 10 log10(energy)`; `−∞` for zero energy.
 pub fn energy_to_lufs(energy: f64) -> f64 {
@@ -39,6 +42,9 @@ pub const MOMENTARY_SUBBLOCKS: usize = 4;
 pub const SHORT_TERM_SUBBLOCKS: usize = 30;
 /// Sub-blocks between the loudness-range blocks (1 s).
 pub const RANGE_STEP_SUBBLOCKS: usize = 10;
+/// Windows quieter than this are reported as silence (−∞), by every variant. 150 dB below
+/// the −0 LUFS of a full-scale 1 kHz sine: below the noise of any 24-bit file.
+pub const SILENCE_FLOOR_LUFS: f64 = -150.0;
 /// The absolute gate, LUFS.
 pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 /// The integrated loudness's relative gate, LU.
@@ -69,14 +75,17 @@ pub struct Gated {
 }
 
 /// Mean squares of the windows of `len` sub-blocks ending at each sub-block, from the first
-/// complete one. The sum runs in sub-block order (one fixed order for every variant).
+/// complete one, with windows below the silence floor set to 0. The sum runs in sub-block
+/// order (one fixed order for every variant).
 fn window_energies(z: &[f64], len: usize, frames: usize) -> Vec<f64> {
     if z.len() < len {
         return Vec::new();
     }
     let denominator = (len * frames) as f64;
+    let floor = lufs_to_energy(SILENCE_FLOOR_LUFS);
     (len - 1..z.len())
         .map(|end| z[end + 1 - len..=end].iter().sum::<f64>() / denominator)
+        .map(|e| if e < floor { 0.0 } else { e })
         .collect()
 }
 

@@ -64,7 +64,7 @@ impl Stage for LoudnessStage {
 
     fn tolerance(&self) -> &'static str {
         "loudness values within 1e-6 LU (exact state propagation; f64 rounding only), f32 \
-         series within one f32 step (1e-5 LU); true \
+         series within one f32 step of the value; true \
          peak within 4e-6 relative (f32 interpolation against the f64 reference)"
     }
 

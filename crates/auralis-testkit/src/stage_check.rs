@@ -101,7 +101,8 @@ where
     S::Output: Debug,
 {
     let name = stage.name();
-    let shorter = prefix(audio, audio.len() / 2);
+    // (One frame has no shorter prefix: then a one-frame stale output is the "shorter" one.)
+    let shorter = prefix(audio, (audio.len() / 2).max(1));
     let longer = {
         let channels = audio
             .channels()
