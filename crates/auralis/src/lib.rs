@@ -62,7 +62,10 @@ pub mod spectrum {
 /// short-term series and maxima, sample and true peak per channel. Levels that do not exist
 /// (silence, audio shorter than a 400 ms block) are `None`, never a number.
 pub mod loudness {
-    pub use auralis_loudness::{LoudnessResult, LoudnessSettings, SERIES_PERIOD_SECS};
+    pub use auralis_loudness::{
+        LoudnessResult, LoudnessSettings, MOMENTARY_START_SECS, SERIES_PERIOD_SECS,
+        SHORT_TERM_START_SECS,
+    };
 
     use crate::{selection, AudioBuffer, ImplKind, Result};
 
@@ -82,6 +85,36 @@ pub mod loudness {
         settings: &LoudnessSettings,
     ) -> Result<LoudnessResult> {
         auralis_loudness::measure(kind, audio, settings)
+    }
+
+    /// The momentary and short-term series as `ndarray` views (feature `ndarray`, on by
+    /// default), without copying: value `i` of the momentary series is the 400 ms window
+    /// ending at `MOMENTARY_START_SECS + i · SERIES_PERIOD_SECS`.
+    ///
+    /// ```
+    /// use auralis::loudness::{measure, LoudnessSeries};
+    /// let audio = auralis::AudioBuffer::new(vec![vec![0.1; 48_000]], 48_000)?;
+    /// let r = measure(&audio, &Default::default())?;
+    /// let m = r.momentary_view();
+    /// assert_eq!(m.len(), r.momentary_lufs.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "ndarray")]
+    pub trait LoudnessSeries {
+        /// Momentary loudness every 100 ms (LUFS; −∞ for silence).
+        fn momentary_view(&self) -> ndarray::ArrayView1<'_, f32>;
+        /// Short-term loudness every 100 ms (LUFS; −∞ for silence).
+        fn short_term_view(&self) -> ndarray::ArrayView1<'_, f32>;
+    }
+
+    #[cfg(feature = "ndarray")]
+    impl LoudnessSeries for LoudnessResult {
+        fn momentary_view(&self) -> ndarray::ArrayView1<'_, f32> {
+            ndarray::ArrayView1::from(self.momentary_lufs.as_slice())
+        }
+        fn short_term_view(&self) -> ndarray::ArrayView1<'_, f32> {
+            ndarray::ArrayView1::from(self.short_term_lufs.as_slice())
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Times every implementation on 5 s, 30 s and 180 s of the standard stereo 44.1 kHz fixture
 //! and checks each against the reference.
 //!
-//! `cargo run --release -p auralis-spectrum --example timing [-- RUNS]`
+//! `cargo run --release -p auralis-spectrum --example spectrum_timing [-- RUNS]`
 //!
 //! Median of RUNS (default 7) runs after one warm-up run, on fresh calls each time (nothing is
 //! cached between calls). Parallel runs on rayon's global pool (all cores).

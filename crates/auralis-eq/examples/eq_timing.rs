@@ -1,7 +1,7 @@
 //! Rough timings of every EQ implementation and of the streaming processor.
 //!
 //! ```text
-//! CARGO_TARGET_DIR=target-eq cargo run --release -p auralis-eq --example timing [seconds…]
+//! CARGO_TARGET_DIR=target-eq cargo run --release -p auralis-eq --example eq_timing [seconds…]
 //! ```
 //!
 //! Whole file: median and minimum of several runs after a warm-up, stereo 44.1 kHz

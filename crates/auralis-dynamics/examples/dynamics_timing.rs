@@ -2,7 +2,7 @@
 //! and `bench-suite/benches/dynamics.rs` do that properly).
 //!
 //! ```text
-//! cargo run --release -p auralis-dynamics --example timing [seconds...] [--runs N] [--true-peak]
+//! cargo run --release -p auralis-dynamics --example dynamics_timing [seconds...] [--runs N] [--true-peak]
 //! ```
 //! Prints the median of N runs (after one warm-up run) per implementation and fixture length,
 //! the accuracy verdict against the reference, and streaming chunk latencies (p50/p99/p99.9/max).
