@@ -3,46 +3,21 @@
 //! variant for every chunking without allocating — for compressor-only, limiter-only, both
 //! (sample and true peak), on the lab's fixture and on loud mono and three-channel noise.
 
+mod common;
+
 use auralis_core::alloc_count::ThreadCountingAllocator;
 use auralis_core::AudioBuffer;
-use auralis_dynamics::{
-    CompressorSettings, DynamicsSettings, DynamicsStage, LimiterSettings, PeakMode,
-};
+use auralis_dynamics::DynamicsStage;
 use auralis_fixtures::rng::SplitMix64;
 use auralis_testkit::check_stage;
 
 #[global_allocator]
 static GLOBAL: ThreadCountingAllocator = ThreadCountingAllocator;
 
-fn cases() -> Vec<DynamicsSettings> {
-    let loud = CompressorSettings {
-        makeup_db: 6.0,
-        ..Default::default()
-    };
-    vec![
-        DynamicsSettings::default(),
-        DynamicsSettings {
-            compressor: Some(loud.clone()),
-            limiter: Some(LimiterSettings {
-                mode: PeakMode::True,
-                ..Default::default()
-            }),
-        },
-        DynamicsSettings {
-            compressor: Some(loud),
-            limiter: None,
-        },
-        DynamicsSettings {
-            compressor: None,
-            limiter: Some(LimiterSettings::default()),
-        },
-    ]
-}
-
 #[test]
 fn dynamics_passes_the_kit_on_the_fixture() {
     let audio = auralis_fixtures::generate_seconds(3.0);
-    for settings in cases() {
+    for settings in common::cases() {
         check_stage(&DynamicsStage::default(), &settings, &audio);
     }
 }
@@ -63,7 +38,7 @@ fn dynamics_passes_the_kit_on_mono_and_three_channels() {
             })
             .collect();
         let audio = AudioBuffer::new(data, 48_000).unwrap();
-        for settings in cases() {
+        for settings in common::cases() {
             check_stage(&DynamicsStage::default(), &settings, &audio);
         }
     }

@@ -2,6 +2,8 @@
 //! for any chunking and both engines (mono and multichannel audio: `kit.rs`); latency as
 //! reported; bad chunks are typed errors that leave the state alone.
 
+mod common;
+
 use auralis_core::{AudioBuffer, Error, ImplKind, StreamProcessor};
 use auralis_dynamics::{
     process, CompressorSettings, DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode,
@@ -40,31 +42,6 @@ fn stream_whole(
     (output[latency * c..].to_vec(), gain[latency..].to_vec())
 }
 
-fn cases() -> Vec<DynamicsSettings> {
-    let loud = CompressorSettings {
-        makeup_db: 6.0,
-        ..Default::default()
-    };
-    vec![
-        DynamicsSettings::default(),
-        DynamicsSettings {
-            compressor: Some(loud.clone()),
-            limiter: Some(LimiterSettings {
-                mode: PeakMode::True,
-                ..Default::default()
-            }),
-        },
-        DynamicsSettings {
-            compressor: Some(loud),
-            limiter: None,
-        },
-        DynamicsSettings {
-            compressor: None,
-            limiter: Some(LimiterSettings::default()),
-        },
-    ]
-}
-
 /// Beyond the kit (which holds the stage's vectorized stream's audio to the whole file):
 /// the gain trace, and the reference engine's stream.
 #[test]
@@ -89,7 +66,7 @@ fn stream_audio_and_gain_equal_whole_file_for_any_chunking() {
         vec![7, 2048, 1, 3, 10_000],
         random,
     ];
-    for settings in cases() {
+    for settings in common::cases() {
         for kind in [ImplKind::Reference, ImplKind::Vectorized] {
             let whole = process(kind, &audio, &settings).unwrap();
             let expected = whole.audio.to_interleaved();
