@@ -131,34 +131,24 @@ fn peaks(
     settings: &LoudnessSettings,
 ) -> (Vec<f64>, Option<Vec<f64>>) {
     let rate = audio.sample_rate();
-    match kind {
-        ImplKind::Reference => {
-            let peak = |x: &[f32]| x.iter().fold(0.0f64, |m, &s| m.max(f64::from(s.abs())));
-            (
-                audio.channels().iter().map(|c| peak(c)).collect(),
-                settings.true_peak.then(|| {
-                    audio
-                        .channels()
-                        .iter()
-                        .map(|c| true_peak_channel_at(c, rate))
-                        .collect()
-                }),
-            )
-        }
-        ImplKind::Vectorized => (
-            audio
-                .channels()
-                .iter()
-                .map(|c| sample_peak_fast(c))
-                .collect(),
+    let sequential = |sample: fn(&[f32]) -> f64, true_peak: fn(&[f32], u32) -> f64| {
+        (
+            audio.channels().iter().map(|c| sample(c)).collect(),
             settings.true_peak.then(|| {
                 audio
                     .channels()
                     .iter()
-                    .map(|c| true_peak_channel_fast(c, rate))
+                    .map(|c| true_peak(c, rate))
                     .collect()
             }),
+        )
+    };
+    match kind {
+        ImplKind::Reference => sequential(
+            |x| x.iter().fold(0.0f64, |m, &s| m.max(f64::from(s.abs()))),
+            true_peak_channel_at,
         ),
+        ImplKind::Vectorized => sequential(sample_peak_fast, true_peak_channel_fast),
         ImplKind::Parallel => {
             let sample: Vec<f64> = audio
                 .channels()
