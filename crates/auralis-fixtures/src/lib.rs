@@ -38,8 +38,8 @@ pub use render::{
 };
 pub use score::{SectionKind, LEAD_IN_SECS};
 pub use spec::{
-    quick, standard, FixtureSpec, DEFAULT_SAMPLE_RATE, DEFAULT_SEED, DEFAULT_TEMPO_BPM,
-    MAX_CHANNELS, MAX_SECONDS,
+    quick, standard, tempo_variants, FixtureSpec, DEFAULT_SAMPLE_RATE, DEFAULT_SEED,
+    DEFAULT_TEMPO_BPM, MAX_CHANNELS, MAX_SECONDS,
 };
 
 use auralis_core::AudioBuffer;
