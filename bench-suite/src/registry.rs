@@ -12,6 +12,7 @@ pub fn standard_stages() -> Vec<Box<dyn LabStage>> {
         Box::new(auralis_eq::EqStage::hop_2048()),
         Box::new(auralis_dynamics::DynamicsStage::default()),
         Box::new(auralis_loudness::LoudnessStage),
+        Box::new(auralis_features::FeaturesStage),
     ]
 }
 

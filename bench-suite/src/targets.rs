@@ -57,7 +57,7 @@ pub struct Target {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics, 11: loudness), on stereo
+/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics, 11: loudness and features), on stereo
 /// fixtures. The memory limits spell out the issues' O(·) terms: a few MiB of working memory.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -151,6 +151,27 @@ pub const TARGETS: &[Target] = &[
             output_bytes_per_frame: 0,
         },
         limit: 4.0 * MIB,
+    },
+    Target {
+        stage: "features",
+        issue: 11,
+        // Including onset strength, tempo and beats.
+        metric: Metric::WholeFileSecs {
+            input: "music-180s",
+        },
+        limit: 0.030,
+    },
+    Target {
+        stage: "features",
+        issue: 11,
+        // O(frames): the log-mel frames the onset envelope needs (128 f32 per 512 samples:
+        // 7.9 MB at 180 s, since its 80/40 dB floor is relative to the whole file), the six
+        // series and the envelope; no copy of the audio (the mono mix is made frame by frame).
+        metric: Metric::ExtraMemoryBytes {
+            input: "music-180s",
+            output_bytes_per_frame: 0,
+        },
+        limit: 12.0 * MIB,
     },
 ];
 

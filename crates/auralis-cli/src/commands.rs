@@ -27,7 +27,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the analysis of an audio file: spectrum and loudness (BS.1770-4 / EBU R128).
+    /// Print the analysis of an audio file: spectrum, loudness (BS.1770-4 / EBU R128),
+    /// features (librosa's definitions) and tempo with beats.
     Analyze {
         /// The audio file to analyse.
         file: PathBuf,
@@ -37,7 +38,7 @@ enum Command {
         /// Frequency weighting of the spectrum: a, c or z (none).
         #[arg(long, default_value = "a")]
         weighting: Weighting,
-        /// Only this section (repeatable): spectrum, loudness. Default: all.
+        /// Only this section (repeatable): spectrum, loudness, features, tempo. Default: all.
         #[arg(long = "only", value_enum, value_name = "SECTION")]
         only: Vec<Section>,
     },
@@ -196,24 +197,49 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 None
             };
-            let loudness = if wanted(Section::Loudness) {
-                let settings = auralis::loudness::LoudnessSettings::default();
-                Some(match forced {
-                    Some(kind) => auralis::loudness::measure_with(kind, &audio, &settings)?,
-                    None => auralis::loudness::measure(&audio, &settings)?,
-                })
-            } else {
-                None
+            let loudness_settings =
+                wanted(Section::Loudness).then(auralis::loudness::LoudnessSettings::default);
+            let (want_features, want_tempo) = (wanted(Section::Features), wanted(Section::Tempo));
+            let feature_settings = (want_features || want_tempo)
+                .then(|| auralis::features::FeatureSettings::with_parts(want_features, want_tempo));
+            let analysis = match forced {
+                Some(kind) => auralis::analysis::Analysis::from_parts(
+                    loudness_settings
+                        .map(|s| auralis::loudness::measure_with(kind, &audio, &s))
+                        .transpose()?,
+                    feature_settings
+                        .map(|s| auralis::features::extract_with(kind, &audio, &s))
+                        .transpose()?,
+                ),
+                None => auralis::analysis::analyze(
+                    &audio,
+                    &auralis::analysis::AnalysisSettings::new(loudness_settings, feature_settings),
+                )?,
+            };
+            let sections = crate::analysis::Sections {
+                spectrum: spectrum.as_ref(),
+                loudness: analysis.loudness.as_ref(),
+                features: analysis
+                    .features
+                    .as_ref()
+                    .map(|f| (f, want_features, want_tempo)),
             };
             let text = if json {
-                crate::analysis::json(&file, &audio, spectrum.as_ref(), loudness.as_ref())?
+                crate::analysis::json(&file, &audio, &sections)?
             } else {
                 let mut text = String::new();
                 if let Some(r) = &spectrum {
                     text.push_str(&spectrum_table(&file, &audio, r));
                 }
-                if let Some(r) = &loudness {
+                if let Some(r) = &analysis.loudness {
                     text.push_str(&crate::analysis::loudness_table(r));
+                }
+                if let Some(r) = &analysis.features {
+                    text.push_str(&crate::analysis::features_table(
+                        r,
+                        want_features,
+                        want_tempo,
+                    ));
                 }
                 text
             };

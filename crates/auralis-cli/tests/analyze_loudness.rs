@@ -100,6 +100,6 @@ fn silence_has_no_loudness_and_only_limits_the_work() {
         "spectrum",
     ]));
     assert!(doc.get("loudness").is_none());
-    let bad = auralis(&["analyze", s(&file), "--only", "tempo"]);
+    let bad = auralis(&["analyze", s(&file), "--only", "rhythm"]);
     assert_eq!(bad.status.code(), Some(2));
 }

@@ -118,6 +118,183 @@ pub mod loudness {
     }
 }
 
+/// Content features: levels (peak, RMS, crest, DC), per-frame spectral features of the mono mix
+/// with librosa's definitions (centroid, 85 % rolloff, flatness, zero-crossing rate), stereo
+/// correlation and width, onset strength, tempo and beats.
+pub mod features {
+    pub use auralis_features::{
+        FeatureResult, FeatureSettings, FrameSeries, Levels, SpectralMeans, Stereo, Tempo,
+        FRAME_LEN, HOP,
+    };
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// Extracts the features of `audio` with the implementation selected for its length.
+    pub fn extract(audio: &AudioBuffer, settings: &FeatureSettings) -> Result<FeatureResult> {
+        extract_with(
+            selection::choose(auralis_features::NAME, audio),
+            audio,
+            settings,
+        )
+    }
+
+    /// Extracts the features of `audio` with an explicitly chosen implementation.
+    pub fn extract_with(
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &FeatureSettings,
+    ) -> Result<FeatureResult> {
+        auralis_features::extract(kind, audio, settings)
+    }
+
+    /// Names of the columns of [`FeatureFrames::frames`], in order.
+    pub const FRAME_COLUMNS: [&str; 6] = [
+        "centroid_hz",
+        "rolloff_hz",
+        "flatness",
+        "zcr",
+        "stereo_correlation",
+        "stereo_width",
+    ];
+
+    /// The per-frame series as `ndarray` arrays (feature `ndarray`, on by default).
+    ///
+    /// ```
+    /// use auralis::features::{extract, FeatureFrames};
+    /// let audio = auralis::AudioBuffer::new(vec![vec![0.1; 48_000]; 2], 48_000)?;
+    /// let r = extract(&audio, &Default::default())?;
+    /// let frames = r.frames(); // frames × 6 (FRAME_COLUMNS)
+    /// assert_eq!(frames.nrows(), r.series.centroid_hz.len());
+    /// assert_eq!(r.onset_view().len(), r.onset_strength.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "ndarray")]
+    pub trait FeatureFrames {
+        /// Frames × [`FRAME_COLUMNS`] (a copy: the series are stored column by column; stereo
+        /// columns are NaN for mono audio). Frame `f` covers samples `f·512 .. f·512 + 2048`.
+        fn frames(&self) -> ndarray::Array2<f32>;
+        /// The onset strength, one value per 512 samples (no copy).
+        fn onset_view(&self) -> ndarray::ArrayView1<'_, f32>;
+    }
+
+    #[cfg(feature = "ndarray")]
+    impl FeatureFrames for FeatureResult {
+        fn frames(&self) -> ndarray::Array2<f32> {
+            let s = &self.series;
+            let rows = s.centroid_hz.len();
+            let columns: [&[f32]; 6] = [
+                &s.centroid_hz,
+                &s.rolloff_hz,
+                &s.flatness,
+                &s.zcr,
+                &s.stereo_correlation,
+                &s.stereo_width,
+            ];
+            ndarray::Array2::from_shape_fn((rows, columns.len()), |(r, c)| {
+                columns[c].get(r).copied().unwrap_or(f32::NAN)
+            })
+        }
+        fn onset_view(&self) -> ndarray::ArrayView1<'_, f32> {
+            ndarray::ArrayView1::from(self.onset_strength.as_slice())
+        }
+    }
+}
+
+/// The whole content analysis: loudness and features (with tempo) of one piece of audio.
+pub mod analysis {
+    use crate::features::{FeatureResult, FeatureSettings};
+    use crate::loudness::{LoudnessResult, LoudnessSettings};
+    use crate::{AudioBuffer, Result};
+
+    /// What to analyse (`None` skips a part).
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub struct AnalysisSettings {
+        pub loudness: Option<LoudnessSettings>,
+        pub features: Option<FeatureSettings>,
+    }
+
+    impl AnalysisSettings {
+        /// Loudness and features with these settings, `None` to skip one.
+        pub fn new(loudness: Option<LoudnessSettings>, features: Option<FeatureSettings>) -> Self {
+            Self { loudness, features }
+        }
+    }
+
+    impl Default for AnalysisSettings {
+        fn default() -> Self {
+            Self {
+                loudness: Some(LoudnessSettings::default()),
+                features: Some(FeatureSettings::default()),
+            }
+        }
+    }
+
+    /// The results of [`analyze`].
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub struct Analysis {
+        pub loudness: Option<LoudnessResult>,
+        pub features: Option<FeatureResult>,
+    }
+
+    impl Analysis {
+        /// An analysis from parts computed elsewhere (e.g. with forced implementations).
+        pub fn from_parts(
+            loudness: Option<LoudnessResult>,
+            features: Option<FeatureResult>,
+        ) -> Self {
+            Self { loudness, features }
+        }
+    }
+
+    /// Measures loudness and extracts features (each with its selected implementation),
+    /// concurrently: measured with `cargo run --release -p auralis --example analysis_timing`,
+    /// running the two stages side by side beats one after the other (see that example's
+    /// output in README), because neither stage keeps both cores busy all the time (the
+    /// loudness gating, the tempo and beat tracking are sequential).
+    pub fn analyze(audio: &AudioBuffer, settings: &AnalysisSettings) -> Result<Analysis> {
+        let loudness = || {
+            settings
+                .loudness
+                .as_ref()
+                .map(|s| crate::loudness::measure(audio, s))
+                .transpose()
+        };
+        let features = || {
+            settings
+                .features
+                .as_ref()
+                .map(|s| crate::features::extract(audio, s))
+                .transpose()
+        };
+        let (loudness, features) = rayon::join(loudness, features);
+        Ok(Analysis {
+            loudness: loudness?,
+            features: features?,
+        })
+    }
+
+    /// [`analyze`] with the two stages one after the other (for the comparison).
+    pub fn analyze_sequentially(
+        audio: &AudioBuffer,
+        settings: &AnalysisSettings,
+    ) -> Result<Analysis> {
+        Ok(Analysis {
+            loudness: settings
+                .loudness
+                .as_ref()
+                .map(|s| crate::loudness::measure(audio, s))
+                .transpose()?,
+            features: settings
+                .features
+                .as_ref()
+                .map(|s| crate::features::extract(audio, s))
+                .transpose()?,
+        })
+    }
+}
+
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
     pub use auralis_eq::{
