@@ -38,6 +38,7 @@ pub mod inputs;
 pub mod machine;
 pub mod markdown;
 pub mod output;
+pub mod peers;
 pub mod plots;
 pub mod progress;
 pub mod realtime;

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 
 use auralis_core::ImplKind;
 
-use crate::report::{Cell, ImplResult, InputSource, Report, StageReport, StreamingReport};
+use crate::report::{
+    Cell, ImplResult, InputSource, PeerResult, Report, StageReport, StreamingReport,
+};
 use crate::select::{decide, format_secs};
 
 /// Renders the report. `plots` are the plot files written beside it (linked if present).
@@ -139,6 +141,9 @@ fn write_cell(md: &mut String, cell: &Cell) {
     for result in &cell.results {
         let _ = writeln!(md, "{}", row(result, decision.implementation));
     }
+    for peer in &cell.peers {
+        let _ = writeln!(md, "{}", peer_row(peer));
+    }
     let verdict = if cell.source == InputSource::File {
         "User files do not decide defaults; on a fixture of this size the rule would pick"
     } else {
@@ -150,6 +155,42 @@ fn write_cell(md: &mut String, cell: &Cell) {
         decision.implementation,
         escape(&decision.reason)
     );
+}
+
+/// A peer's row: timed in the same rounds, held to the reference with the peer tolerance,
+/// never a default.
+fn peer_row(peer: &PeerResult) -> String {
+    let accuracy = if peer.accuracy.passed {
+        "pass (peer tolerance)"
+    } else {
+        "outside peer tolerance"
+    };
+    let (median, spread, samples, rtf, speedup) = match &peer.timing {
+        Some(t) => (
+            format_secs(t.median_secs),
+            format!("{:.1} % / {:.1} %", 100.0 * t.iqr_rel, 100.0 * t.mad_rel),
+            t.len().to_string(),
+            peer.real_time_factor
+                .map_or("–".into(), |r| format!("{r:.0}×")),
+            peer.speedup_vs_reference
+                .map_or("–".into(), |s| format!("{s:.2}×")),
+        ),
+        None => (
+            format!(
+                "not timed ({})",
+                escape(peer.error.as_deref().unwrap_or("did not run"))
+            ),
+            "–".into(),
+            "0".into(),
+            "–".into(),
+            "–".into(),
+        ),
+    };
+    format!(
+        "| peer: `{}` | {accuracy} | {} | {median} | {spread} | {samples} | {rtf} | {speedup} | – | – | never (peer) |",
+        peer.name,
+        escape(&peer.accuracy.key_metric)
+    )
 }
 
 fn row(result: &ImplResult, selected: ImplKind) -> String {

@@ -11,7 +11,8 @@ pub fn standard_stages() -> Vec<Box<dyn LabStage>> {
         Box::new(auralis_eq::EqStage::default()),
         Box::new(auralis_eq::EqStage::hop_2048()),
         Box::new(auralis_dynamics::DynamicsStage::default()),
-        Box::new(auralis_loudness::LoudnessStage),
+        // With its peer meters (`peers.rs`), timed beside it and never selected.
+        Box::new(crate::peers::LoudnessWithPeers),
         Box::new(auralis_features::FeaturesStage),
     ]
 }

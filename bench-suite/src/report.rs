@@ -132,6 +132,25 @@ pub struct Cell {
     pub error: Option<String>,
     /// One entry per implementation, reference first.
     pub results: Vec<ImplResult>,
+    /// The stage's peers (other crates doing the same job), timed in the same rounds and
+    /// compared with the reference; never selected. Absent in reports before peers existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerResult>,
+}
+
+/// One peer on one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerResult {
+    pub name: String,
+    /// Held to the reference with the peer tolerance ([`auralis_core::Stage::compare_peer`]).
+    pub accuracy: AccuracyVerdict,
+    /// `None` if it failed to run (see `error`).
+    pub timing: Option<TimingStats>,
+    pub error: Option<String>,
+    /// Audio seconds per wall second at the median.
+    pub real_time_factor: Option<f64>,
+    /// Reference median ÷ this median, both from this run.
+    pub speedup_vs_reference: Option<f64>,
 }
 
 impl Cell {

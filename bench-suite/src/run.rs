@@ -16,11 +16,12 @@ use crate::check::{RatioSample, Remeasure};
 use crate::error::{LabError, LabResult};
 use crate::machine::MachineInfo;
 use crate::report::{
-    AccuracyVerdict, Cell, ImplResult, InputInfo, InputSource, Report, RunInfo, StageReport,
-    TraceReport, SCHEMA_VERSION,
+    AccuracyVerdict, Cell, ImplResult, InputInfo, InputSource, PeerResult, Report, RunInfo,
+    StageReport, TraceReport, SCHEMA_VERSION,
 };
 use crate::streaming::measure_streaming;
 use crate::timing::{Mode, SamplePlan, TimingStats};
+use crate::verified::Contender;
 
 /// Most threads `--threads` accepts: far beyond any machine this lab runs on, low enough
 /// that a typo cannot ask the OS for a million threads.
@@ -259,6 +260,7 @@ fn measure_cell(
         seconds: input.info.seconds,
         error: None,
         results: Vec::new(),
+        peers: Vec::new(),
     };
     progress.step(&format!("{} on {}: accuracy", stage.name(), cell.input));
     let (reference_output, reference_memory, reference_cold) =
@@ -320,6 +322,33 @@ fn measure_cell(
             speedup_vs_reference: None,
         });
     }
+    for (index, name) in stage.peers().iter().enumerate() {
+        let outcome = guarded(|| stage.run_peer_erased(index, audio))
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        let (accuracy, error) = match outcome {
+            Ok(output) => (
+                match guarded(|| stage.compare_peer_erased(&*reference_output, &*output)) {
+                    Ok(accuracy) => AccuracyVerdict::from_accuracy(&accuracy),
+                    Err(message) => {
+                        AccuracyVerdict::error(format!("the comparison failed: {message}"))
+                    }
+                },
+                None,
+            ),
+            Err(message) => (
+                AccuracyVerdict::error(format!("failed to run: {message}")),
+                Some(message),
+            ),
+        };
+        cell.peers.push(PeerResult {
+            name: name.to_string(),
+            accuracy,
+            timing: None,
+            error,
+            real_time_factor: None,
+            speedup_vs_reference: None,
+        });
+    }
     drop(reference_output);
     progress.step(&format!("{} on {}: timing", stage.name(), cell.input));
     let plan = SamplePlan::for_input(input.info.seconds, options.mode, options.samples);
@@ -336,11 +365,16 @@ fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &
         .filter(|r| r.implementation == ImplKind::Reference || r.accuracy.passed)
         .map(|r| r.implementation)
         .collect();
-    // An implementation that fails while being timed is marked and the others are timed
-    // again without it, so one flaky variant cannot cost the rest their numbers.
+    // Peers that ran are timed in the same rounds (never selected: `select.rs` reads only
+    // `results`).
+    let mut peers: Vec<usize> = (0..cell.peers.len())
+        .filter(|&p| cell.peers[p].error.is_none())
+        .collect();
+    // An implementation (or peer) that fails while being timed is marked and the others are
+    // timed again without it, so one flaky variant cannot cost the rest their numbers.
     while kinds.contains(&ImplKind::Reference) {
-        match time_kinds(stage, audio, &kinds, plan) {
-            Ok(samples) => {
+        match time_all(stage, audio, &kinds, &peers, plan) {
+            Ok((samples, peer_samples)) => {
                 for (kind, samples) in kinds.iter().zip(samples) {
                     if let Some(result) =
                         cell.results.iter_mut().find(|r| r.implementation == *kind)
@@ -348,9 +382,16 @@ fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &
                         result.timing = TimingStats::from_samples(samples);
                     }
                 }
+                for (&p, samples) in peers.iter().zip(peer_samples) {
+                    cell.peers[p].timing = TimingStats::from_samples(samples);
+                }
                 break;
             }
-            Err((kind, message)) => {
+            Err((Contender::Peer(p), message)) => {
+                cell.peers[p].error = Some(format!("failed while being timed: {message}"));
+                peers.retain(|&q| q != p);
+            }
+            Err((Contender::Kind(kind), message)) => {
                 if kind == ImplKind::Reference {
                     cell.error = Some(format!("the reference failed while being timed: {message}"));
                 }
@@ -392,6 +433,37 @@ fn time_cell(stage: &dyn LabStage, audio: &AudioBuffer, cell: &mut Cell, plan: &
             }
         }
     }
+    for peer in &mut cell.peers {
+        if let Some(timing) = &peer.timing {
+            if timing.median_secs > 0.0 {
+                peer.real_time_factor = Some(seconds / timing.median_secs);
+                peer.speedup_vs_reference = reference_median.map(|r| r / timing.median_secs);
+            }
+        }
+    }
+}
+
+/// [`time_kinds`] with the stage's peers in the same rounds.
+#[allow(clippy::type_complexity)]
+fn time_all(
+    stage: &dyn LabStage,
+    audio: &AudioBuffer,
+    kinds: &[ImplKind],
+    peers: &[usize],
+    plan: &SamplePlan,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), (Contender, String)> {
+    crate::verified::time_verified(stage, audio, kinds, peers, plan, timing_seed(stage, audio))
+}
+
+/// The seed of a cell's fresh inputs: from the stage's name and the input's length.
+fn timing_seed(stage: &dyn LabStage, audio: &AudioBuffer) -> u64 {
+    stage
+        .name()
+        .bytes()
+        .chain(audio.len().to_le_bytes())
+        .fold(0xCBF2_9CE4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+        })
 }
 
 /// Samples `kinds` of `stage` on `audio` interleaved; on failure, which kind failed and why.
@@ -412,14 +484,7 @@ pub fn time_kinds(
     kinds: &[ImplKind],
     plan: &SamplePlan,
 ) -> Result<Vec<Vec<f64>>, (ImplKind, String)> {
-    let seed = stage
-        .name()
-        .bytes()
-        .chain(audio.len().to_le_bytes())
-        .fold(0xCBF2_9CE4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-        });
-    crate::verified::time_kinds_verified(stage, audio, kinds, plan, seed)
+    crate::verified::time_kinds_verified(stage, audio, kinds, plan, timing_seed(stage, audio))
 }
 
 /// Thread counts the parallel variants are checked at: one (no parallelism at all), two

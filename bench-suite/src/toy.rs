@@ -190,6 +190,7 @@ pub fn cell(input: &str, frames: u64, results: Vec<ImplResult>) -> Cell {
         seconds: frames as f64 / 44_100.0,
         error: None,
         results,
+        peers: Vec::new(),
     }
 }
 

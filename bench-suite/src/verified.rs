@@ -126,6 +126,14 @@ fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
         .map_err(|p| format!("panicked: {}", crate::run::panic_message(&*p)))
 }
 
+/// Who is timed: one of the stage's implementations, or one of its peers (by index into
+/// [`LabStage::peers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contender {
+    Kind(ImplKind),
+    Peer(usize),
+}
+
 /// Samples `kinds` of `stage` interleaved on fresh inputs derived from `audio`, poisoning
 /// each output slot before and verifying outputs after (see the module documentation).
 /// Returns one sample vector per kind, or the first kind that failed and why.
@@ -136,29 +144,48 @@ pub fn time_kinds_verified(
     plan: &SamplePlan,
     seed: u64,
 ) -> Result<Vec<Vec<f64>>, (ImplKind, String)> {
+    match time_verified(stage, audio, kinds, &[], plan, seed) {
+        Ok((samples, _)) => Ok(samples),
+        Err((Contender::Kind(kind), message)) => Err((kind, message)),
+        Err((Contender::Peer(_), message)) => Err((ImplKind::Reference, message)),
+    }
+}
+
+/// [`time_kinds_verified`] with the stage's `peers` (indices) timed in the same rounds: each
+/// gets fresh input like the implementations and allocates its own output, as its users'
+/// code does. Returns the implementations' and the peers' samples.
+#[allow(clippy::type_complexity)]
+pub fn time_verified(
+    stage: &dyn LabStage,
+    audio: &AudioBuffer,
+    kinds: &[ImplKind],
+    peers: &[usize],
+    plan: &SamplePlan,
+    seed: u64,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), (Contender, String)> {
+    let contenders: Vec<Contender> = kinds
+        .iter()
+        .map(|&k| Contender::Kind(k))
+        .chain(peers.iter().map(|&p| Contender::Peer(p)))
+        .collect();
     let inputs = FreshInputs::new(audio, seed);
     let slots: Vec<RefCell<Option<Box<dyn Any + Send>>>> =
-        kinds.iter().map(|_| RefCell::new(None)).collect();
-    let calls: Vec<Cell<u64>> = kinds.iter().map(|_| Cell::new(0)).collect();
+        contenders.iter().map(|_| RefCell::new(None)).collect();
+    let calls: Vec<Cell<u64>> = contenders.iter().map(|_| Cell::new(0)).collect();
     let mut pick = SplitMix64::new(seed ^ 0x5EED);
     let verify_round: Vec<bool> = (0..plan.max_samples)
         .map(|_| pick.next_u64().is_multiple_of(VERIFY_ONE_IN))
         .collect();
-    let mut closures: Vec<_> = kinds
+    let mut closures: Vec<_> = contenders
         .iter()
         .enumerate()
-        .map(|(k, &kind)| {
+        .map(|(k, &contender)| {
             let (inputs, slots, calls, verify_round) = (&inputs, &slots, &calls, &verify_round);
             move |call: Call| -> Result<f64, String> {
                 let n = calls[k].get();
                 calls[k].set(n + 1);
                 inputs.with_input(k, n, |input| {
                     let mut slot = slots[k].borrow_mut();
-                    stage.poison_erased(&mut slot);
-                    let start = Instant::now();
-                    guarded(|| stage.run_into_erased(kind, input, &mut slot))
-                        .and_then(|r| r.map_err(|e| e.to_string()))?;
-                    let secs = start.elapsed().as_secs_f64();
                     let check = match call {
                         Call::Warmup(0) => Some("first warm-up call".to_string()),
                         Call::Round(r) if verify_round.get(r).copied().unwrap_or(false) => {
@@ -166,21 +193,40 @@ pub fn time_kinds_verified(
                         }
                         _ => None,
                     };
-                    if let Some(what) = check {
-                        verify(stage, kind, input, slot.as_deref(), &what)?;
+                    match contender {
+                        Contender::Kind(kind) => {
+                            stage.poison_erased(&mut slot);
+                            let start = Instant::now();
+                            guarded(|| stage.run_into_erased(kind, input, &mut slot))
+                                .and_then(|r| r.map_err(|e| e.to_string()))?;
+                            let secs = start.elapsed().as_secs_f64();
+                            if let Some(what) = check {
+                                verify(stage, kind, input, slot.as_deref(), &what)?;
+                            }
+                            Ok(secs)
+                        }
+                        // Someone else's code: its accuracy is measured once, untimed
+                        // (`run.rs`); here it only has to run.
+                        Contender::Peer(p) => {
+                            let start = Instant::now();
+                            let output = guarded(|| stage.run_peer_erased(p, input))
+                                .and_then(|r| r.map_err(|e| e.to_string()))?;
+                            let secs = start.elapsed().as_secs_f64();
+                            drop(std::hint::black_box(output));
+                            Ok(secs)
+                        }
                     }
-                    Ok(secs)
                 })
             }
         })
         .collect();
-    let mut contenders: Vec<&mut dyn FnMut(Call) -> Result<f64, String>> = closures
+    let mut timed: Vec<&mut dyn FnMut(Call) -> Result<f64, String>> = closures
         .iter_mut()
         .map(|c| c as &mut dyn FnMut(Call) -> Result<f64, String>)
         .collect();
-    let samples = sample_interleaved_self_timed(&mut contenders, plan)
-        .map_err(|e| (kinds[e.contender], e.message))?;
-    drop(contenders);
+    let mut samples = sample_interleaved_self_timed(&mut timed, plan)
+        .map_err(|e| (contenders[e.contender], e.message))?;
+    drop(timed);
     drop(closures);
     // The last call of every implementation, whatever round it fell in.
     for (k, &kind) in kinds.iter().enumerate() {
@@ -190,9 +236,10 @@ pub fn time_kinds_verified(
             .with_input(k, last, |input| {
                 verify(stage, kind, input, slot.as_deref(), "last timed call")
             })
-            .map_err(|e| (kind, e))?;
+            .map_err(|e| (Contender::Kind(kind), e))?;
     }
-    Ok(samples)
+    let peer_samples = samples.split_off(kinds.len());
+    Ok((samples, peer_samples))
 }
 
 #[cfg(test)]

@@ -185,6 +185,33 @@ pub trait Stage: Send + Sync {
     ) -> Option<Result<Box<dyn StreamProcessor>>> {
         None
     }
+
+    /// Peers: what a user would pick instead of this stage (another crate doing the same
+    /// job), by name. The lab times them in the same rounds as the implementations and
+    /// compares them with the reference, but never selects one. None by default.
+    fn peers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Runs peer `index` of [`Stage::peers`] on `audio`, its readings put into this stage's
+    /// output type (fields the peer does not report left empty).
+    fn run_peer(
+        &self,
+        index: usize,
+        _audio: &AudioBuffer,
+        _settings: &Self::Settings,
+    ) -> Result<Self::Output> {
+        Err(Error::UnknownImplementation {
+            stage: self.name(),
+            kind: format!("peer {index}"),
+        })
+    }
+
+    /// Holds a peer's output against the reference with the tolerance users hold such a
+    /// peer to (not the stage's own, which is about rounding). Defaults to [`Stage::compare`].
+    fn compare_peer(&self, reference: &Self::Output, peer: &Self::Output) -> Accuracy {
+        self.compare(reference, peer)
+    }
 }
 
 /// The value [`Stage::poison`] writes: finite and in range (an output stays a valid value of
@@ -237,6 +264,21 @@ pub trait LabStage: Send + Sync {
         channels: usize,
         sample_rate: u32,
     ) -> Option<Result<Box<dyn StreamProcessor>>>;
+    /// See [`Stage::peers`] (none, unless a wrapper forwards them).
+    fn peers(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// See [`Stage::run_peer`], with the bench settings.
+    fn run_peer_erased(&self, index: usize, _audio: &AudioBuffer) -> Result<Box<dyn Any + Send>> {
+        Err(Error::UnknownImplementation {
+            stage: self.name(),
+            kind: format!("peer {index}"),
+        })
+    }
+    /// See [`Stage::compare_peer`] (a failed comparison for other types).
+    fn compare_peer_erased(&self, _reference: &dyn Any, _peer: &dyn Any) -> Accuracy {
+        Accuracy::failed("this stage has no peers")
+    }
 }
 
 impl<S: Stage> LabStage for S {
@@ -314,6 +356,25 @@ impl<S: Stage> LabStage for S {
     ) -> Option<Result<Box<dyn StreamProcessor>>> {
         self.stream(&self.bench_settings(), channels, sample_rate)
     }
+
+    fn peers(&self) -> &'static [&'static str] {
+        Stage::peers(self)
+    }
+
+    fn run_peer_erased(&self, index: usize, audio: &AudioBuffer) -> Result<Box<dyn Any + Send>> {
+        let settings = self.bench_settings();
+        Ok(Box::new(self.run_peer(index, audio, &settings)?))
+    }
+
+    fn compare_peer_erased(&self, reference: &dyn Any, peer: &dyn Any) -> Accuracy {
+        match (
+            reference.downcast_ref::<S::Output>(),
+            peer.downcast_ref::<S::Output>(),
+        ) {
+            (Some(r), Some(p)) => self.compare_peer(r, p),
+            _ => Accuracy::failed("outputs are not of this stage's output type"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -383,6 +444,8 @@ mod tests {
         assert!(!stage.compare_erased(&*r, &42u8).passed());
         assert!(stage.run_erased(ImplKind::Parallel, &audio).is_err());
         assert!(stage.stream_erased(2, 44_100).is_none());
+        assert!(stage.peers().is_empty());
+        assert!(stage.run_peer_erased(0, &audio).is_err());
     }
 
     #[test]

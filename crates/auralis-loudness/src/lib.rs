@@ -176,6 +176,88 @@ fn nan_aware_max(acc: f64, x: f64) -> f64 {
     }
 }
 
+/// What users hold two loudness meters to (the content-analysis issue's accuracy list, from
+/// EBU Tech 3341/3342 practice): integrated loudness within 0.01 LU, …
+pub const METER_INTEGRATED_LU: f64 = 0.01;
+/// … maximum momentary and short-term loudness within 0.02 LU, …
+pub const METER_MAXIMA_LU: f64 = 0.02;
+/// … loudness range within 0.05 LU, …
+pub const METER_RANGE_LU: f64 = 0.05;
+/// … and true peak within 0.05 dB.
+pub const METER_TRUE_PEAK_DB: f64 = 0.05;
+
+/// Holds another meter's readings (see [`LoudnessResult::from_meter`]) against ours with the
+/// meter tolerances above; what the other meter does not report is not checked.
+pub fn compare_meter(reference: &LoudnessResult, meter: &LoudnessResult) -> Accuracy {
+    let level = |name: &'static str, r: Option<f64>, c: Option<f64>, limit: f64| {
+        let d = match (r, c) {
+            (None, None) => 0.0,
+            (Some(r), Some(c)) => (r - c).abs(),
+            _ => f64::INFINITY,
+        };
+        Check::at_most(name, if d.is_nan() { f64::INFINITY } else { d }, limit)
+    };
+    let (r, m) = (reference, meter);
+    let mut checks = vec![
+        level(
+            "integrated (LU)",
+            r.integrated_lufs,
+            m.integrated_lufs,
+            METER_INTEGRATED_LU,
+        ),
+        level(
+            "loudness range (LU)",
+            r.range_lu,
+            m.range_lu,
+            METER_RANGE_LU,
+        ),
+        level(
+            "max momentary (LU)",
+            r.momentary_max_lufs,
+            m.momentary_max_lufs,
+            METER_MAXIMA_LU,
+        ),
+        level(
+            "max short-term (LU)",
+            r.short_term_max_lufs,
+            m.short_term_max_lufs,
+            METER_MAXIMA_LU,
+        ),
+    ];
+    if m.true_peak.is_some() {
+        checks.push(level(
+            "true peak (dB)",
+            r.true_peak_dbtp(),
+            m.true_peak_dbtp(),
+            METER_TRUE_PEAK_DB,
+        ));
+    }
+    if !m.sample_peak.is_empty() {
+        checks.push(level(
+            "sample peak (dB)",
+            r.sample_peak_dbfs(),
+            m.sample_peak_dbfs(),
+            1e-6,
+        ));
+    }
+    // The metrics over the levels both report (integrated, range, maxima, true peak, dB).
+    let pairs: Vec<(f64, f64)> = [
+        (r.integrated_lufs, m.integrated_lufs),
+        (r.range_lu, m.range_lu),
+        (r.momentary_max_lufs, m.momentary_max_lufs),
+        (r.short_term_max_lufs, m.short_term_max_lufs),
+        (r.true_peak_dbtp(), m.true_peak_dbtp()),
+    ]
+    .into_iter()
+    .filter_map(|(a, b)| Some((a?, b?)))
+    .collect();
+    let (ra, ca): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    Accuracy {
+        metrics: Metrics::of_f64(&ra, &ca),
+        checks,
+    }
+}
+
 /// Holds `candidate` against `reference` with the stated tolerances.
 pub fn compare(reference: &LoudnessResult, candidate: &LoudnessResult) -> Accuracy {
     let mut checks = Vec::new();

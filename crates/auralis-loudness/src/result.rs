@@ -49,6 +49,37 @@ fn to_db(linear: f64) -> Option<f64> {
 }
 
 impl LoudnessResult {
+    /// A result from another meter's summary readings (no series, no gate levels): how the
+    /// lab puts a peer meter's numbers beside ours. `sample_peak` may be empty (not reported)
+    /// and `true_peak` may hold one value for all channels (a meter that reports only the
+    /// maximum).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_meter(
+        sample_rate: u32,
+        integrated_lufs: Option<f64>,
+        range_lu: Option<f64>,
+        momentary_max_lufs: Option<f64>,
+        short_term_max_lufs: Option<f64>,
+        sample_peak: Vec<f64>,
+        true_peak: Option<Vec<f64>>,
+    ) -> Self {
+        Self {
+            sample_rate,
+            channel_weights: Vec::new(),
+            integrated_lufs,
+            relative_gate_lufs: None,
+            range_lu,
+            range_low_lufs: None,
+            range_high_lufs: None,
+            momentary_max_lufs,
+            short_term_max_lufs,
+            sample_peak,
+            true_peak,
+            momentary_lufs: Vec::new(),
+            short_term_lufs: Vec::new(),
+        }
+    }
+
     /// The highest sample peak over the channels, dBFS (`None` for digital silence).
     pub fn sample_peak_dbfs(&self) -> Option<f64> {
         to_db(self.sample_peak.iter().copied().fold(0.0, f64::max))
