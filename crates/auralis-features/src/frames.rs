@@ -7,7 +7,7 @@
 //! uncentred frame `j − 2` wherever both lie inside the audio: one transform serves both, and
 //! only the first two and last few centred frames need their own (zero-padded) transforms.
 //!
-//! Every variant computes the windowed frame, its FFT (realfft, `f32`) and the power
+//! Every variant computes the windowed frame, its FFT (`auralis_fft::packed`, `f32`) and the power
 //! spectrum with the same operations in the same order, so they share the spectrum's bits;
 //! they differ in the spectral features (the reference's `f64` formulas against the fast
 //! SIMD sums) and in how frames are spread over threads.
@@ -15,17 +15,15 @@
 use std::sync::Arc;
 
 use auralis_core::{AudioBuffer, ImplKind};
-use auralis_fft::RealToComplex;
+use auralis_fft::packed::{MagnitudePlan, MagnitudeWorkspace};
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use crate::math::hann_periodic;
 use crate::mel::{MelBank, MEL_BANDS};
 use crate::settings::{FeatureSettings, BINS, FRAME_LEN, HOP};
 use crate::spectral::{self, Spectral};
 use crate::time_domain::mono_at;
-
-type Complex32 = realfft::num_complex::Complex32;
+use auralis_fft::periodic_hann as hann_periodic;
 
 /// Centred frames a parallel task takes at once (a fixed size: the split does not depend on
 /// the thread count, and the per-task scratch is allocated once per 256 frames).
@@ -63,7 +61,7 @@ struct Pass<'a> {
     settings: &'a FeatureSettings,
     window: Vec<f32>,
     bank: Option<MelBank>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: Arc<MagnitudePlan>,
     bin_hz: f64,
     spectral_frames: usize,
     want_spectral: bool,
@@ -88,7 +86,7 @@ pub fn run(
             .map(|w| w as f32)
             .collect(),
         bank: mel.then(|| MelBank::new(audio.sample_rate(), FRAME_LEN)),
-        fft: auralis_fft::real_forward(FRAME_LEN),
+        fft: MagnitudePlan::shared(FRAME_LEN),
         bin_hz: f64::from(audio.sample_rate()) / FRAME_LEN as f64,
         spectral_frames,
         want_spectral: spectral,
@@ -158,25 +156,21 @@ pub fn run(
     out
 }
 
-/// One thread's scratch: frame, spectrum, FFT scratch, power, the fast feature scratch.
-struct Worker {
+/// One thread's scratch: the transform's buffers, power, the fast feature scratch.
+struct Worker<'p> {
     arch: Arch,
     vectorized: bool,
-    frame: Vec<f32>,
-    spectrum: Vec<Complex32>,
-    scratch: Vec<Complex32>,
+    transform: MagnitudeWorkspace<'p>,
     power: Vec<f32>,
     fast: Option<spectral::Fast>,
 }
 
-impl Worker {
-    fn new(pass: &Pass<'_>, vectorized: bool) -> Self {
+impl<'p> Worker<'p> {
+    fn new(pass: &'p Pass<'_>, vectorized: bool) -> Self {
         Self {
             arch: Arch::new(),
             vectorized,
-            frame: vec![0.0; FRAME_LEN],
-            spectrum: pass.fft.make_output_vec(),
-            scratch: pass.fft.make_scratch_vec(),
+            transform: pass.fft.workspace(),
             power: vec![0.0; BINS],
             fast: vectorized.then(|| spectral::Fast::new(BINS)),
         }
@@ -193,15 +187,16 @@ impl Worker {
         let start = j as isize * HOP as isize - (FRAME_LEN / 2) as isize;
         let ch = pass.audio.channels();
         let n = pass.audio.len() as isize;
+        let frame = self.transform.input();
         if start >= 0 && start + FRAME_LEN as isize <= n && self.vectorized {
             self.arch.dispatch(FillInside {
                 channels: ch,
                 start: start as usize,
                 window: &pass.window,
-                frame: &mut self.frame,
+                frame,
             });
         } else {
-            for (i, (f, w)) in self.frame.iter_mut().zip(&pass.window).enumerate() {
+            for (i, (f, w)) in frame.iter_mut().zip(&pass.window).enumerate() {
                 let s = start + i as isize;
                 *f = if s >= 0 && s < n {
                     mono_at(ch, s as usize) * w
@@ -210,20 +205,12 @@ impl Worker {
                 };
             }
         }
-        // The frame buffer is the FFT's input and is left scrambled; it is refilled next time.
-        pass.fft
-            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
+        // The transform consumes its input buffer; it is refilled next time. Every variant
+        // uses the same transform (a half-length complex FFT with the real split fused into
+        // the power computation, `auralis_fft::packed`), so the power spectrum is shared bits.
+        self.transform
+            .powers(self.arch, &mut self.power)
             .expect("buffer lengths come from the plan");
-        if self.vectorized {
-            self.arch.dispatch(Power {
-                spectrum: &self.spectrum,
-                power: &mut self.power,
-            });
-        } else {
-            for (p, x) in self.power.iter_mut().zip(&self.spectrum) {
-                *p = x.re * x.re + x.im * x.im;
-            }
-        }
         if let (Some(out), Some(bank)) = (mel_out, pass.bank.as_ref()) {
             bank.db_into(&self.power, out);
         }
@@ -262,22 +249,6 @@ impl WithSimd for FillInside<'_> {
         let count = self.channels.len() as f32;
         for (f, w) in self.frame.iter_mut().zip(self.window) {
             *f = *f / count * w;
-        }
-    }
-}
-
-/// `P_k = re² + im²` (separate multiplies and adds: the scalar loop's bits).
-struct Power<'a> {
-    spectrum: &'a [Complex32],
-    power: &'a mut [f32],
-}
-
-impl WithSimd for Power<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, _: S) {
-        for (p, x) in self.power.iter_mut().zip(self.spectrum) {
-            *p = x.re * x.re + x.im * x.im;
         }
     }
 }

@@ -73,6 +73,84 @@ pub fn extract(
     audio: &AudioBuffer,
     settings: &FeatureSettings,
 ) -> Result<FeatureResult> {
+    check_input(audio, settings)?;
+    let vectorized = kind != ImplKind::Reference;
+    let parallel = kind == ImplKind::Parallel;
+    let spectral_frames = spectral_frame_count(audio, settings);
+    let run_frames = || frames::run(kind, audio, settings, settings.spectral, settings.tempo);
+    // The time-domain measures: the reference sample by sample per frame, the fast variants
+    // in one hop-by-hop pass.
+    let run_time_domain = || {
+        if vectorized {
+            let scan = time_domain::scan_fast(audio, spectral_frames, parallel);
+            ((scan.levels, scan.stereo), scan.series)
+        } else {
+            (
+                time_domain::levels_reference(audio),
+                time_domain::frames_reference(audio, spectral_frames),
+            )
+        }
+    };
+    // Time-parallel: each pass splits its frames (or hops) over the threads.
+    let ((levels, time_series), short_time) = if parallel {
+        rayon::join(run_time_domain, run_frames)
+    } else {
+        (run_time_domain(), run_frames())
+    };
+    let onset = settings
+        .tempo
+        .then(|| onset::envelope(&short_time.mel_db, parallel));
+    Ok(assemble(
+        audio,
+        settings,
+        levels,
+        &short_time.spectral,
+        time_series,
+        onset,
+        parallel,
+    ))
+}
+
+/// The seed's plan for the parallel variant, kept for the measurement in
+/// `examples/features_strategies.rs`: **one task per feature family** instead of frames split
+/// over threads — the spectral features (their own FFT pass over the uncentred frames); the
+/// onset envelope, tempo and beats (their own FFT pass over the centred frames); the levels,
+/// zero crossings and stereo (one pass) — each task sequential (vectorized kernels). Same result as
+/// [`ImplKind::Parallel`], bit for bit.
+#[doc(hidden)]
+pub fn extract_feature_parallel(
+    audio: &AudioBuffer,
+    settings: &FeatureSettings,
+) -> Result<FeatureResult> {
+    check_input(audio, settings)?;
+    let kind = ImplKind::Vectorized;
+    let spectral_frames = spectral_frame_count(audio, settings);
+    let (scan, (spectral, onset)) = rayon::join(
+        || time_domain::scan_fast(audio, spectral_frames, false),
+        || {
+            rayon::join(
+                || frames::run(kind, audio, settings, settings.spectral, false).spectral,
+                || {
+                    settings.tempo.then(|| {
+                        let mel = frames::run(kind, audio, settings, false, true).mel_db;
+                        onset::envelope(&mel, false)
+                    })
+                },
+            )
+        },
+    );
+    Ok(assemble(
+        audio,
+        settings,
+        (scan.levels, scan.stereo),
+        &spectral,
+        scan.series,
+        onset,
+        false,
+    ))
+}
+
+fn check_input(audio: &AudioBuffer, settings: &FeatureSettings) -> Result<()> {
     settings.validate()?;
     if audio.is_empty() {
         return Err(Error::param(
@@ -80,41 +158,29 @@ pub fn extract(
             "is empty: there is nothing to measure",
         ));
     }
-    let vectorized = kind != ImplKind::Reference;
-    let parallel = kind == ImplKind::Parallel;
-    let run_levels = || {
-        if vectorized {
-            time_domain::levels_fast(audio, parallel)
-        } else {
-            time_domain::levels_reference(audio)
-        }
-    };
-    let run_frames = || frames::run(kind, audio, settings, settings.spectral, settings.tempo);
-    let spectral_frames = if settings.spectral {
+    Ok(())
+}
+
+fn spectral_frame_count(audio: &AudioBuffer, settings: &FeatureSettings) -> usize {
+    if settings.spectral {
         uncentred_frames(audio.len())
     } else {
         0
-    };
-    let run_time_series = || {
-        if vectorized {
-            time_domain::frames_fast(audio, spectral_frames, parallel)
-        } else {
-            time_domain::frames_reference(audio, spectral_frames)
-        }
-    };
-    let ((levels, stereo), (short_time, time_series)) = if parallel {
-        rayon::join(run_levels, || rayon::join(run_frames, run_time_series))
-    } else {
-        (run_levels(), (run_frames(), run_time_series()))
-    };
-    debug_assert_eq!(short_time.spectral.len(), spectral_frames);
-    let column = |i: usize| {
-        short_time
-            .spectral
-            .iter()
-            .map(|s| s[i])
-            .collect::<Vec<f32>>()
-    };
+    }
+}
+
+/// The result from the passes' outputs: series, means, and (from the onset envelope, if
+/// asked for) tempo and beats — one sequential computation for every variant.
+fn assemble(
+    audio: &AudioBuffer,
+    settings: &FeatureSettings,
+    (levels, stereo): (Levels, Option<Stereo>),
+    spectral: &[spectral::Spectral],
+    time_series: time_domain::FrameTimeSeries,
+    onset: Option<Vec<f32>>,
+    parallel: bool,
+) -> FeatureResult {
+    let column = |i: usize| spectral.iter().map(|s| s[i]).collect::<Vec<f32>>();
     let series = FrameSeries {
         centroid_hz: column(0),
         rolloff_hz: column(1),
@@ -124,37 +190,20 @@ pub fn extract(
         stereo_width: time_series.width,
     };
     let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
-    let means = (spectral_frames > 0).then(|| SpectralMeans {
+    let means = (!spectral.is_empty()).then(|| SpectralMeans {
         centroid_hz: mean(&series.centroid_hz),
         rolloff_hz: mean(&series.rolloff_hz),
         flatness: mean(&series.flatness),
         zcr: mean(&series.zcr),
     });
-
-    let (onset_strength, tempo) = if settings.tempo {
-        let onset = onset::envelope(&short_time.mel_db, parallel);
-        let tempo = tempo::estimate(&onset, audio.sample_rate(), settings).and_then(|estimate| {
-            let fr = tempo::frame_rate(audio.sample_rate());
-            let beats = beats::track(&onset, estimate.bpm, fr, settings.tightness);
-            if beats.len() < tempo::MIN_BEATS {
-                return Err(format!(
-                    "no steady beat (the tracker found {} beats, fewer than {})",
-                    beats.len(),
-                    tempo::MIN_BEATS
-                ));
-            }
-            Ok(Tempo {
-                bpm: estimate.bpm,
-                beats_s: beats.iter().map(|&b| b as f64 / fr).collect(),
-                pulse_clarity: estimate.pulse_clarity,
-            })
-        });
-        (onset, tempo)
-    } else {
-        (Vec::new(), Err("not asked for".to_string()))
+    let (onset_strength, tempo) = match onset {
+        Some(onset) => {
+            let tempo = tempo_and_beats(&onset, audio.sample_rate(), settings, parallel);
+            (onset, tempo)
+        }
+        None => (Vec::new(), Err("not asked for".to_string())),
     };
-
-    Ok(FeatureResult {
+    FeatureResult {
         sample_rate: audio.sample_rate(),
         frames_in: audio.len(),
         levels,
@@ -163,6 +212,30 @@ pub fn extract(
         stereo,
         onset_strength,
         tempo,
+    }
+}
+
+/// Tempo, then beats at that tempo; absent (with the reason) when either is not credible.
+fn tempo_and_beats(
+    onset: &[f32],
+    sample_rate: u32,
+    settings: &FeatureSettings,
+    parallel: bool,
+) -> std::result::Result<Tempo, String> {
+    let estimate = tempo::estimate(onset, sample_rate, settings, parallel)?;
+    let fr = tempo::frame_rate(sample_rate);
+    let beats = beats::track(onset, estimate.bpm, fr, settings.tightness);
+    if beats.len() < tempo::MIN_BEATS {
+        return Err(format!(
+            "no steady beat (the tracker found {} beats, fewer than {})",
+            beats.len(),
+            tempo::MIN_BEATS
+        ));
+    }
+    Ok(Tempo {
+        bpm: estimate.bpm,
+        beats_s: beats.iter().map(|&b| b as f64 / fr).collect(),
+        pulse_clarity: estimate.pulse_clarity,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Small numeric helpers: a fast, deterministic natural logarithm and the periodic Hann window.
+//! Small numeric helpers: a fast, deterministic natural logarithm and Python's rounding.
 
 /// `ln(x)` for positive normal `f32` values, within 2 ulp of the correctly rounded result
 /// (tested), in plain arithmetic that LLVM vectorizes: `x = 2^e · m` with `m` folded into
@@ -22,14 +22,6 @@ pub fn fast_ln(x: f32) -> f32 {
     let t2 = t * t;
     let series = 1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0))));
     e as f32 * LN_2 + 2.0 * t * series
-}
-
-/// The periodic Hann window of `len` points, `w_n = ½ − ½·cos(2πn/len)` (scipy's
-/// `get_window("hann", len, fftbins=True)`, librosa's default), computed in `f64`.
-pub fn hann_periodic(len: usize) -> Vec<f64> {
-    (0..len)
-        .map(|n| 0.5 - 0.5 * (std::f64::consts::TAU * n as f64 / len as f64).cos())
-        .collect()
 }
 
 /// Rounds half to even, as Python's `round` (librosa's beat tracker rounds `frames_per_beat / 2`
@@ -73,12 +65,5 @@ mod tests {
         ] {
             assert_eq!(round_half_even(x), r, "{x}");
         }
-    }
-
-    #[test]
-    fn hann_is_periodic() {
-        let w = hann_periodic(4);
-        assert_eq!(w.len(), 4);
-        assert!((w[0]).abs() < 1e-15 && (w[2] - 1.0).abs() < 1e-15 && (w[1] - 0.5).abs() < 1e-15);
     }
 }

@@ -17,8 +17,10 @@
 //! autocorrelation by [`MIN_PULSE_CLARITY`] (noise, a steady tone): an invented tempo is
 //! worse than none.
 
-use crate::math::hann_periodic;
+use rayon::prelude::*;
+
 use crate::settings::{FeatureSettings, HOP};
+use auralis_fft::periodic_hann as hann_periodic;
 
 /// Seconds of onset envelope per autocorrelation window (librosa's `ac_size`).
 pub const AC_WINDOW_SECS: f64 = 8.0;
@@ -53,6 +55,7 @@ pub fn estimate(
     onset: &[f32],
     sample_rate: u32,
     settings: &FeatureSettings,
+    parallel: bool,
 ) -> Result<Estimate, String> {
     let seconds = (onset.len() * HOP) as f64 / f64::from(sample_rate);
     if sample_rate > MAX_TEMPO_RATE {
@@ -77,7 +80,7 @@ pub fn estimate(
     if lag_lo > lag_hi || lag_hi >= win {
         return Err("sample rate too low for the tempo range".into());
     }
-    let tg = mean_autocorrelation(onset, win, max_lag);
+    let tg = mean_autocorrelation(onset, win, max_lag, parallel);
 
     let log_ac = |k: usize| (1e6 * tg[k]).ln_1p();
     let prior = |k: usize| {
@@ -118,7 +121,7 @@ pub fn estimate(
 /// with linear ramps from 0 (numpy's `linear_ramp`), windows of `win` frames (periodic Hann)
 /// starting every `win / 8` frames, each autocorrelated for lags `0..=max_lag` and divided by
 /// its lag-0 value (all-zero windows stay zero and count), then the mean over windows.
-fn mean_autocorrelation(onset: &[f32], win: usize, max_lag: usize) -> Vec<f64> {
+fn mean_autocorrelation(onset: &[f32], win: usize, max_lag: usize, parallel: bool) -> Vec<f64> {
     let n = onset.len();
     let half = win / 2;
     let first = f64::from(onset[0]);
@@ -135,26 +138,36 @@ fn mean_autocorrelation(onset: &[f32], win: usize, max_lag: usize) -> Vec<f64> {
     };
     let window = hann_periodic(win);
     let stride = (win / WINDOWS_PER_WINDOW_LENGTH).max(1);
+    // One window's normalised autocorrelation (zeros for an all-zero window, which counts).
+    let one = |t: usize| -> Vec<f64> {
+        let y: Vec<f64> = window
+            .iter()
+            .enumerate()
+            .map(|(i, w)| padded(t + i) * w)
+            .collect();
+        let mut ac: Vec<f64> = (0..=max_lag).map(|k| dot(&y[..win - k], &y[k..])).collect();
+        let zero_lag = ac[0];
+        for a in &mut ac {
+            *a = if zero_lag > 0.0 { *a / zero_lag } else { 0.0 };
+        }
+        ac
+    };
+    let starts: Vec<usize> = (0..n).step_by(stride).collect();
+    // Windows are independent; their sum is taken in window order either way, so the
+    // parallel variant's tempo is the same bits.
+    let per_window: Vec<Vec<f64>> = if parallel {
+        starts.par_iter().map(|&t| one(t)).collect()
+    } else {
+        starts.iter().map(|&t| one(t)).collect()
+    };
     let mut mean = vec![0.0f64; max_lag + 1];
-    let mut y = vec![0.0f64; win];
-    let mut ac = vec![0.0f64; max_lag + 1];
-    let mut count = 0usize;
-    for t in (0..n).step_by(stride) {
-        for (i, (yi, w)) in y.iter_mut().zip(&window).enumerate() {
-            *yi = padded(t + i) * w;
+    for ac in &per_window {
+        for (m, a) in mean.iter_mut().zip(ac) {
+            *m += a;
         }
-        for (k, a) in ac.iter_mut().enumerate() {
-            *a = dot(&y[..win - k], &y[k..]);
-        }
-        if ac[0] > 0.0 {
-            for (m, a) in mean.iter_mut().zip(&ac) {
-                *m += a / ac[0];
-            }
-        }
-        count += 1;
     }
     for m in &mut mean {
-        *m /= count as f64;
+        *m /= starts.len() as f64;
     }
     mean
 }

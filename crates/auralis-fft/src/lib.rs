@@ -12,10 +12,13 @@
 //! path (streams plan when they are built). A plan from the cache is the plan a fresh planner
 //! would make — the same algorithm for the same length and CPU — so results do not change.
 
+pub mod packed;
+
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+pub use realfft::num_complex::Complex32;
 use realfft::RealFftPlanner;
-pub use realfft::{ComplexToReal, RealToComplex};
+pub use realfft::{ComplexToReal, FftError, RealToComplex};
 pub use rustfft::Fft;
 use rustfft::FftPlanner;
 
@@ -54,6 +57,46 @@ pub fn real_forward(len: usize) -> Arc<dyn RealToComplex<f32>> {
 /// The inverse complex-to-real transform of `len` points (unnormalised).
 pub fn real_inverse(len: usize) -> Arc<dyn ComplexToReal<f32>> {
     real_planner().plan_fft_inverse(len)
+}
+
+/// The periodic Hann window `0.5 − 0.5·cos(2πj/N)`, `j = 0..N`, in `f64`.
+///
+/// Periodic (DFT-even), not symmetric: this is `scipy.signal.get_window("hann", N)`, which is
+/// what librosa's `stft` uses, so per-frame spectra can be checked against librosa.
+/// `numpy.hanning` would be the symmetric one (`/(N−1)`).
+pub fn periodic_hann(n: usize) -> Vec<f64> {
+    let step = std::f64::consts::TAU / n as f64;
+    (0..n)
+        .map(|j| 0.5 - 0.5 * (step * j as f64).cos())
+        .collect()
+}
+
+/// One thread's real-FFT buffers: fill [`RealWorkspace::input`], call
+/// [`RealWorkspace::forward`], read [`RealWorkspace::spectrum`]. Nothing allocates per frame.
+pub struct RealWorkspace {
+    fft: Arc<dyn RealToComplex<f32>>,
+    /// The windowed frame; the transform uses it as scratch, so refill it every frame.
+    pub input: Vec<f32>,
+    /// `N/2 + 1` bins of the unnormalised forward transform (numpy `rfft` convention).
+    pub spectrum: Vec<Complex32>,
+    scratch: Vec<Complex32>,
+}
+
+impl RealWorkspace {
+    pub fn new(fft: &Arc<dyn RealToComplex<f32>>) -> Self {
+        Self {
+            input: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft: Arc::clone(fft),
+        }
+    }
+
+    /// Transforms `input` (destroying it) into `spectrum`.
+    pub fn forward(&mut self) -> Result<(), FftError> {
+        self.fft
+            .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use auralis_core::{Error, Result};
-use realfft::num_complex::Complex32;
+use auralis_core::Error;
 use realfft::RealToComplex;
 
 use crate::settings::SpectrumSettings;
@@ -46,17 +45,7 @@ impl Framing {
     }
 }
 
-/// The periodic Hann window `0.5 − 0.5·cos(2πj/N)`, `j = 0..N`.
-///
-/// Periodic (DFT-even), not symmetric: this is `scipy.signal.get_window("hann", N)`, which is
-/// what librosa's `stft` uses, so per-frame magnitudes can be checked against librosa (the
-/// external check in STAGES.md). `numpy.hanning` would be the symmetric one (`/(N−1)`).
-pub(crate) fn periodic_hann(n: usize) -> Vec<f64> {
-    let step = std::f64::consts::TAU / n as f64;
-    (0..n)
-        .map(|j| 0.5 - 0.5 * (step * j as f64).cos())
-        .collect()
-}
+pub(crate) use auralis_fft::periodic_hann;
 
 /// The forward real FFT of `fft_size` points (planned once per process by `auralis-fft`;
 /// the plan is shared between calls and threads).
@@ -64,33 +53,13 @@ pub(crate) fn plan_forward(fft_size: usize) -> Arc<dyn RealToComplex<f32>> {
     auralis_fft::real_forward(fft_size)
 }
 
-/// One thread's FFT buffers: fill [`FftWorkspace::input`], call
-/// [`FftWorkspace::forward`], read [`FftWorkspace::spectrum`]. Nothing allocates per frame.
-pub(crate) struct FftWorkspace {
-    fft: Arc<dyn RealToComplex<f32>>,
-    /// The windowed frame; the transform uses it as scratch, so refill it every frame.
-    pub input: Vec<f32>,
-    /// `N/2 + 1` bins of the unnormalised forward transform (numpy `rfft` convention).
-    pub spectrum: Vec<Complex32>,
-    scratch: Vec<Complex32>,
-}
+/// One thread's FFT buffers (`auralis-fft`'s, shared with the other stages).
+pub(crate) use auralis_fft::RealWorkspace as FftWorkspace;
 
-impl FftWorkspace {
-    pub fn new(fft: &Arc<dyn RealToComplex<f32>>) -> Self {
-        Self {
-            input: fft.make_input_vec(),
-            spectrum: fft.make_output_vec(),
-            scratch: fft.make_scratch_vec(),
-            fft: Arc::clone(fft),
-        }
-    }
-
-    /// Transforms `input` (destroying it) into `spectrum`.
-    pub fn forward(&mut self) -> Result<()> {
-        self.fft
-            .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
-            .map_err(|e| Error::Other(format!("spectrum: forward FFT failed: {e}")))
-    }
+/// A failed transform as this crate's error (it only fails on buffer lengths, which come
+/// from the plan).
+pub(crate) fn fft_error(e: auralis_fft::FftError) -> Error {
+    Error::Other(format!("spectrum: forward FFT failed: {e}"))
 }
 
 #[cfg(test)]

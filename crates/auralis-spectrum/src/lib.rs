@@ -46,7 +46,6 @@ mod analysis;
 pub mod bands;
 mod features;
 mod framing;
-mod packed;
 pub mod parallel;
 mod reference;
 mod result;

@@ -54,7 +54,7 @@ impl<'a> ReferenceFrames<'a> {
             };
             *x = (mono * w) as f32;
         }
-        self.fft.forward()?;
+        self.fft.forward().map_err(crate::framing::fft_error)?;
         for (m, z) in self.magnitudes.iter_mut().zip(&self.fft.spectrum) {
             // In f64 the squares of f32 values can neither overflow nor underflow, so the
             // plain formula is exact to rounding (and ~10× faster than `hypot`).

@@ -20,8 +20,8 @@ use pulp::{Arch, Simd, WithSimd};
 
 use crate::analysis::{run_sequential, Analysis, FrameLevels};
 use crate::framing::periodic_hann;
-use crate::packed::{MagnitudePlan, MagnitudeWorkspace};
 use crate::result::SpectrumResult;
+use auralis_fft::packed::{MagnitudePlan, MagnitudeWorkspace};
 
 /// Analyses the whole file with the vectorized implementation.
 pub(crate) fn analyze(ctx: &Analysis<'_>) -> Result<SpectrumResult> {
@@ -85,7 +85,9 @@ impl FrameLevels for VectorizedFrames<'_> {
             out: frame_input,
         });
         padding.fill(0.0);
-        self.transform.magnitudes(plan.arch, &mut self.magnitudes)?;
+        self.transform
+            .magnitudes(plan.arch, &mut self.magnitudes)
+            .map_err(crate::framing::fft_error)?;
         plan.arch.dispatch(BandMeans {
             magnitudes: &self.magnitudes,
             bins: &ctx.layout.bins,
