@@ -1,27 +1,11 @@
 //! `auralis analyze`'s features and tempo sections: the JSON keys, the fixture's
 //! tempo and beats, `--only`, and a tempo that is absent (with its reason) for silence.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
 use auralis::io::{write_wav, SampleFormat};
 use auralis::AudioBuffer;
-
-fn auralis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auralis"))
-        .args(args)
-        .output()
-        .expect("the auralis binary runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{out:?}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{auralis, json, s};
 
 #[test]
 fn features_and_tempo_sections_have_the_documented_keys() {

@@ -2,27 +2,11 @@
 //! `ebur128` crate on the same file), `null`/"—" where a level does not exist, `--only`, and
 //! the versioned JSON layout.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
 use auralis::io::{write_wav, SampleFormat};
 use auralis::AudioBuffer;
-
-fn auralis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auralis"))
-        .args(args)
-        .output()
-        .expect("the auralis binary runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{out:?}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{auralis, json, s};
 
 #[test]
 fn loudness_matches_the_standard_meter_on_the_same_file() {

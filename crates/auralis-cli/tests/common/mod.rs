@@ -1,0 +1,23 @@
+//! Helpers shared by the `analyze` tests: run the binary, name paths, parse its JSON.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `auralis` binary with `args`.
+pub fn auralis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_auralis"))
+        .args(args)
+        .output()
+        .expect("the auralis binary runs")
+}
+
+/// A path as the `&str` an argument list needs.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The JSON a successful run printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
