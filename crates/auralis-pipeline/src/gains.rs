@@ -41,10 +41,9 @@ fn clamp_to_gains(d: [f64; NUM_BANDS]) -> EqGains {
 /// Gains that move `input`'s balance to `reference`'s.
 pub fn match_reference(input: &BandProfile, reference: &BandProfile) -> EqGains {
     let mut d = [None; NUM_BANDS];
-    for b in 0..NUM_BANDS {
-        let (i, r) = (input.0[b], reference.0[b]);
+    for ((slot, &i), &r) in d.iter_mut().zip(&input.0).zip(&reference.0) {
         if measured(i) && measured(r) {
-            d[b] = Some(r - i);
+            *slot = Some(r - i);
         }
     }
     let valid: Vec<f64> = d.iter().flatten().copied().collect();
@@ -78,10 +77,10 @@ pub fn toward_preset(input: &BandProfile, curve: &EqGains) -> EqGains {
         let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
         let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
         let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-        for b in 0..NUM_BANDS {
-            if measured(input.0[b]) {
-                let line = my + slope * (f64::from(centres[b]).log2() - mx);
-                d[b] = Some(PRESET_CORRECTION * (line - input.0[b]));
+        for ((slot, &level), &centre) in d.iter_mut().zip(&input.0).zip(&centres) {
+            if measured(level) {
+                let line = my + slope * (f64::from(centre).log2() - mx);
+                *slot = Some(PRESET_CORRECTION * (line - level));
             }
         }
     }
