@@ -14,6 +14,7 @@ pub fn standard_stages() -> Vec<Box<dyn LabStage>> {
         // With its peer meters (`peers.rs`), timed beside it and never selected.
         Box::new(crate::peers::LoudnessWithPeers),
         Box::new(auralis_features::FeaturesStage),
+        Box::new(auralis_pipeline::PipelineStage),
     ]
 }
 

@@ -80,6 +80,28 @@ enum Command {
         #[arg(long, default_value_t = CompressorSettings::default().makeup_db, allow_negative_numbers = true)]
         makeup: f32,
     },
+    /// Master a track: analysis, EQ toward a preset's curve or a reference's balance,
+    /// compression, gain to the loudness target (hit by measurement), true-peak limiting.
+    Master {
+        #[command(flatten)]
+        io: IoArgs,
+        /// Preset: balanced (default), warm, bright, gentle, loud (−9 LUFS).
+        #[arg(long, conflicts_with = "reference")]
+        preset: Option<String>,
+        /// Match this track's spectral balance and (unless --target-lufs) its loudness.
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Integrated loudness target, LUFS [default: the preset's, else the reference's,
+        /// else -14].
+        #[arg(long, allow_negative_numbers = true)]
+        target_lufs: Option<f64>,
+        /// True-peak ceiling, dBTP.
+        #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+        ceiling: f64,
+        /// Also write the before/after report as JSON here (atomically).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Apply the lookahead limiter.
     Limit {
         #[command(flatten)]
@@ -169,7 +191,7 @@ impl From<auralis::Error> for CliError {
     }
 }
 
-fn read(path: &Path) -> Result<AudioBuffer, CliError> {
+pub(crate) fn read(path: &Path) -> Result<AudioBuffer, CliError> {
     auralis::io::read_audio(path).map_err(|e| CliError::usage(e.to_string()))
 }
 
@@ -303,6 +325,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             run_dynamics(&io, &settings, forced)
         }
+        Command::Master {
+            io,
+            preset,
+            reference,
+            target_lufs,
+            ceiling,
+            report,
+        } => crate::master::run(
+            &io.input,
+            &crate::master::Request {
+                output: &io.output,
+                format: io.format,
+                overwrite: io.overwrite,
+                preset: preset.as_deref(),
+                reference: reference.as_deref(),
+                target_lufs,
+                ceiling,
+                report: report.as_deref(),
+            },
+            forced,
+        ),
         Command::Limit {
             io,
             ceiling,

@@ -10,5 +10,6 @@
 pub mod analysis;
 pub mod commands;
 pub mod console;
+pub mod master;
 pub mod output;
 pub mod signals;

@@ -16,10 +16,14 @@
 //! # Ok::<(), auralis_core::Error>(())
 //! ```
 
+/// The stage's name in reports and `selection.json`.
+pub const NAME: &str = "pipeline";
+
 mod chain;
 mod gains;
 mod preset;
 mod profile;
+mod stage;
 
 pub use chain::{
     GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings, Tone,
@@ -28,3 +32,7 @@ pub use chain::{
 pub use gains::{match_reference, toward_preset, PRESET_CORRECTION};
 pub use preset::{Preset, PRESETS};
 pub use profile::{BandProfile, PROFILE_FFT, PROFILE_HOP};
+pub use stage::{
+    PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
+    MASTER_RELATIVE_RMS_TOLERANCE,
+};

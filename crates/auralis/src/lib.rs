@@ -295,6 +295,26 @@ pub mod analysis {
     }
 }
 
+/// Mastering: analysis, preset or reference-matched EQ, compression, gain to a loudness
+/// target (hit by measurement) and a true-peak limiter, in one [`pipeline::Pipeline`] made
+/// once and run on any number of tracks.
+pub mod pipeline {
+    pub use auralis_pipeline::{
+        BandProfile, GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline,
+        PipelineSettings, Preset, Tone, PRESETS,
+    };
+
+    use crate::{selection, AudioBuffer, Result};
+
+    /// The stage's name in `selection.json`.
+    pub use auralis_pipeline::NAME;
+
+    /// Masters `audio` with the implementation the lab selected for its length.
+    pub fn master(pipeline: &Pipeline, audio: &AudioBuffer) -> Result<Mastered> {
+        pipeline.process(selection::choose(NAME, audio), audio)
+    }
+}
+
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
     pub use auralis_eq::{

@@ -1,0 +1,197 @@
+//! `auralis master`: one track through the mastering chain, with a before/after table and
+//! an optional JSON report (its keys are a promise to scripts, versioned by
+//! [`REPORT_SCHEMA_VERSION`]).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use auralis::pipeline::{LoudnessSummary, MasterReport, Pipeline, PipelineSettings};
+use auralis::ImplKind;
+use serde_json::{json, Value};
+
+use crate::commands::{read, CliError};
+use crate::console;
+use crate::output::{prepare, Format};
+
+/// Version of `master --report`'s layout; bumped when a key is renamed, removed or changes
+/// meaning (adding keys does not bump it).
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// What the command line asked for.
+pub struct Request<'a> {
+    pub output: &'a Path,
+    pub format: Option<Format>,
+    pub overwrite: bool,
+    pub preset: Option<&'a str>,
+    pub reference: Option<&'a Path>,
+    pub target_lufs: Option<f64>,
+    pub ceiling: f64,
+    pub report: Option<&'a Path>,
+}
+
+/// Masters `input` as `request` says.
+pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Result<(), CliError> {
+    let output = prepare(input, request.output, request.format, request.overwrite)?;
+    if let Some(report) = request.report {
+        if report == input || report == request.output {
+            return Err(CliError::usage(format!(
+                "--report {} is the input or the output; choose another path",
+                report.display()
+            )));
+        }
+    }
+    let clock = Instant::now();
+    let audio = read(input)?;
+    output.check_fits(&audio)?;
+    let mut settings = match request.reference {
+        Some(path) => {
+            let reference = read(path)?;
+            if reference.sample_rate() != audio.sample_rate() {
+                return Err(CliError::usage(format!(
+                    "reference {} is at {} Hz and the input at {} Hz; convert one of them \
+                     first (resampling inside `master` is not built yet)",
+                    path.display(),
+                    reference.sample_rate(),
+                    audio.sample_rate()
+                )));
+            }
+            PipelineSettings::reference(&reference)?
+        }
+        None => PipelineSettings::preset(request.preset.unwrap_or("balanced"))?,
+    };
+    settings.target_lufs = request.target_lufs;
+    settings.ceiling_dbtp = request.ceiling;
+    let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
+
+    let pipeline = Pipeline::new(settings, audio.sample_rate())?;
+    let mut mastered = match forced {
+        Some(kind) => pipeline.process(kind, &audio)?,
+        None => auralis::pipeline::master(&pipeline, &audio)?,
+    };
+    drop(audio);
+    let clock = Instant::now();
+    // Integer codes stay within the ceiling (a sample at it rounds toward zero).
+    output.write(
+        &mastered.audio,
+        Some(10f32.powf(request.ceiling as f32 / 20.0)),
+    )?;
+    let report = &mut mastered.report;
+    report.timings_ms.insert("decode", decode_ms);
+    report
+        .timings_ms
+        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
+
+    if let Some(path) = request.report {
+        let text = serde_json::to_string_pretty(&report_json(input, request.output, report))
+            .map_err(CliError::other)?
+            + "\n";
+        auralis::io::write_atomically(path, text.as_bytes())
+            .map_err(|e| CliError::other(format!("cannot write the report: {e}")))?;
+    }
+    let table = table(report);
+    if request.output == Path::new("-") {
+        // Standard output carries the audio: the table goes to standard error.
+        for line in table.lines() {
+            console::note(line);
+        }
+        Ok(())
+    } else {
+        console::out(&table)
+    }
+}
+
+fn number(v: Option<f64>) -> Value {
+    v.filter(|v| v.is_finite()).map_or(Value::Null, Value::from)
+}
+
+fn loudness_json(l: &LoudnessSummary) -> Value {
+    json!({
+        "integrated_lufs": number(l.integrated_lufs),
+        "range_lu": number(l.range_lu),
+        "true_peak_dbtp": number(l.true_peak_dbtp),
+        "sample_peak_dbfs": number(l.sample_peak_dbfs),
+        "momentary_max_lufs": number(l.momentary_max_lufs),
+        "short_term_max_lufs": number(l.short_term_max_lufs),
+    })
+}
+
+/// The `--report` document.
+pub fn report_json(input: &Path, output: &Path, r: &MasterReport) -> Value {
+    let mut input_section = loudness_json(&r.input);
+    input_section["file"] = Value::from(input.display().to_string());
+    let mut output_section = loudness_json(&r.output);
+    output_section["file"] = Value::from(output.display().to_string());
+    json!({
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "input": input_section,
+        "output": output_section,
+        "target_lufs": r.target_lufs,
+        "ceiling_dbtp": r.ceiling_dbtp,
+        "eq_gains_db": r.eq_gains_db,
+        "gain_db": r.gain_db,
+        "gain_reduction_db": {
+            "compressor_max": r.gain_reduction_db.compressor_max_db,
+            "compressor_mean": r.gain_reduction_db.compressor_mean_db,
+            "limiter_max": r.gain_reduction_db.limiter_max_db,
+            "limiter_mean": r.gain_reduction_db.limiter_mean_db,
+        },
+        "passes": r.passes,
+        "warnings": r.warnings,
+        "timings_ms": r.timings_ms,
+    })
+}
+
+fn cell(v: Option<f64>, unit: &str) -> String {
+    v.filter(|v| v.is_finite())
+        .map_or("—".to_string(), |v| format!("{v:.2} {unit}"))
+}
+
+/// The before/after table.
+pub fn table(r: &MasterReport) -> String {
+    let mut t = String::from("                        before        after\n");
+    let rows = [
+        (
+            "integrated",
+            r.input.integrated_lufs,
+            r.output.integrated_lufs,
+            "LUFS",
+        ),
+        ("loudness range", r.input.range_lu, r.output.range_lu, "LU"),
+        (
+            "true peak",
+            r.input.true_peak_dbtp,
+            r.output.true_peak_dbtp,
+            "dBTP",
+        ),
+    ];
+    for (name, before, after, unit) in rows {
+        let _ = writeln!(
+            t,
+            "  {name:<20} {:>12} {:>12}",
+            cell(before, unit),
+            cell(after, unit)
+        );
+    }
+    let _ = writeln!(
+        t,
+        "  target {:.1} LUFS, ceiling {:.1} dBTP, gain {:+.2} dB, {} pass(es)",
+        r.target_lufs, r.ceiling_dbtp, r.gain_db, r.passes
+    );
+    let gains: Vec<String> = r.eq_gains_db.iter().map(|g| format!("{g:+.1}")).collect();
+    let _ = writeln!(
+        t,
+        "  EQ gains (dB, 25 bands from 0 Hz): {}",
+        gains.join(" ")
+    );
+    let g = &r.gain_reduction_db;
+    let _ = writeln!(
+        t,
+        "  gain reduction: compressor max {:.1} / mean {:.1} dB, limiter max {:.1} / mean {:.2} dB",
+        g.compressor_max_db, g.compressor_mean_db, g.limiter_max_db, g.limiter_mean_db
+    );
+    for w in &r.warnings {
+        let _ = writeln!(t, "  warning: {w}");
+    }
+    t
+}

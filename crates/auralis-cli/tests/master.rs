@@ -1,0 +1,107 @@
+//! `auralis master`: the written file lands on the target under the `ebur128` crate and stays
+//! under the ceiling, the report has its documented keys, and bad requests are one-line
+//! errors that leave nothing behind.
+
+mod common;
+
+use auralis::io::{read_audio, write_wav, SampleFormat};
+use common::{auralis, s};
+
+#[test]
+fn master_writes_a_file_on_target_with_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_wav(
+        &input,
+        &auralis_fixtures::generate_seconds(12.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let output = dir.path().join("out.wav");
+    let report = dir.path().join("report.json");
+    let out = auralis(&[
+        "master",
+        s(&input),
+        s(&output),
+        "--format",
+        "wav24",
+        "--target-lufs",
+        "-16",
+        "--report",
+        s(&report),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("before") && table.contains("EQ gains"),
+        "{table}"
+    );
+
+    let mastered = read_audio(&output).unwrap();
+    let reading = auralis_testkit::oracle::ebur128_reading(&mastered, None);
+    assert!(
+        (reading.integrated_lufs - -16.0).abs() <= 0.1,
+        "{}",
+        reading.integrated_lufs
+    );
+    let tp = 20.0 * auralis_testkit::oracle::ebur128_true_peak(&mastered).log10();
+    assert!(tp <= -1.0 + 0.001, "{tp}");
+
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    for side in ["input", "output"] {
+        for key in [
+            "integrated_lufs",
+            "range_lu",
+            "true_peak_dbtp",
+            "sample_peak_dbfs",
+        ] {
+            assert!(doc[side][key].is_f64(), "{side}.{key}");
+        }
+    }
+    assert_eq!(doc["eq_gains_db"].as_array().unwrap().len(), 25);
+    assert!(doc["gain_reduction_db"]["limiter_max"].is_f64());
+    assert!(doc["timings_ms"]["eq"].is_f64());
+
+    // The output exists now: without --overwrite it is refused and kept.
+    let again = auralis(&["master", s(&input), s(&output)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(read_audio(&output).unwrap(), mastered);
+}
+
+#[test]
+fn bad_requests_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_wav(
+        &input,
+        &auralis_fixtures::generate_seconds(4.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let short = dir.path().join("short.wav");
+    write_wav(
+        &short,
+        &auralis_fixtures::generate_seconds(1.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let output = dir.path().join("out.wav");
+    for args in [
+        vec!["master", s(&input), s(&output), "--preset", "extreme"],
+        vec!["master", s(&input), s(&output), "--reference", s(&short)],
+        vec!["master", s(&input), s(&input)],
+        vec!["master", s(&input), s(&output), "--ceiling", "3"],
+    ] {
+        let out = auralis(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
+    assert!(!output.exists());
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}

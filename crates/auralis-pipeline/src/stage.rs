@@ -1,0 +1,111 @@
+//! The mastering chain in the lab: the `balanced` preset at −14 LUFS / −1 dBTP, each variant
+//! running every step with the same implementation kind (the reference: every stage's
+//! reference, in order).
+
+use auralis_core::{Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result, Stage, POISON};
+
+use crate::{Mastered, Pipeline, PipelineSettings};
+
+/// Largest relative RMS difference between a variant's master and the reference's. Each
+/// step's variants differ by their own tolerances (EQ 1e-6 relative RMS, dynamics gain 1e-5
+/// dB, loudness 1e-6 LU); the gain that lands on the target follows the measured loudness,
+/// and the limiter's gain follows its input, so the differences compound to ≈ 1e-5 (measured
+/// in the kit test); 1e-4 (−80 dB) leaves a decade of margin and is far below audibility.
+pub const MASTER_RELATIVE_RMS_TOLERANCE: f64 = 1e-4;
+/// Largest difference in the master's measured integrated loudness, LU.
+pub const MASTER_LOUDNESS_TOLERANCE_LU: f64 = 1e-3;
+/// Largest difference in an EQ gain, dB (the band profiles differ by f32 summation only).
+pub const MASTER_EQ_TOLERANCE_DB: f64 = 1e-3;
+
+/// The chain as a lab stage.
+pub struct PipelineStage;
+
+impl Stage for PipelineStage {
+    type Settings = PipelineSettings;
+    type Output = Mastered;
+
+    fn name(&self) -> &'static str {
+        crate::NAME
+    }
+
+    fn implementations(&self) -> &'static [ImplKind] {
+        &ImplKind::ALL
+    }
+
+    fn bench_settings(&self) -> PipelineSettings {
+        PipelineSettings::preset("balanced").expect("a built-in preset")
+    }
+
+    fn run(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &PipelineSettings,
+    ) -> Result<Mastered> {
+        Pipeline::new(settings.clone(), audio.sample_rate())?.process(kind, audio)
+    }
+
+    fn compare(&self, reference: &Mastered, candidate: &Mastered) -> Accuracy {
+        let metrics = Metrics::of_channels(reference.audio.channels(), candidate.audio.channels());
+        let loudness = match (
+            reference.report.output.integrated_lufs,
+            candidate.report.output.integrated_lufs,
+        ) {
+            (None, None) => 0.0,
+            (Some(a), Some(b)) => (a - b).abs(),
+            _ => f64::INFINITY,
+        };
+        let eq = reference
+            .report
+            .eq_gains_db
+            .iter()
+            .zip(&candidate.report.eq_gains_db)
+            .map(|(a, b)| f64::from((a - b).abs()))
+            .fold(0.0, f64::max);
+        let shape_ok = reference.audio.len() == candidate.audio.len()
+            && reference.audio.num_channels() == candidate.audio.num_channels();
+        let checks = vec![
+            Check::at_most(
+                "relative RMS error",
+                if shape_ok {
+                    metrics.relative_rms_error
+                } else {
+                    f64::INFINITY
+                },
+                MASTER_RELATIVE_RMS_TOLERANCE,
+            ),
+            Check::at_most(
+                "output loudness (LU)",
+                if loudness.is_nan() {
+                    f64::INFINITY
+                } else {
+                    loudness
+                },
+                MASTER_LOUDNESS_TOLERANCE_LU,
+            ),
+            Check::at_most(
+                "EQ gains (dB)",
+                if eq.is_nan() { f64::INFINITY } else { eq },
+                MASTER_EQ_TOLERANCE_DB,
+            ),
+        ];
+        Accuracy { metrics, checks }
+    }
+
+    /// Overwrites the master's samples and numbers in place.
+    fn poison(&self, output: &mut Mastered) {
+        output.audio.overwrite_in_place(POISON);
+        output.report.eq_gains_db.fill(POISON);
+        output.report.output.integrated_lufs = Some(f64::from(POISON));
+    }
+
+    fn tolerance(&self) -> &'static str {
+        "relative RMS error ≤ 1e-4 of the reference's master, output loudness within 1e-3 LU, \
+         EQ gains within 1e-3 dB: each step's own tolerance, compounded through the \
+         loudness-driven gain and the limiter"
+    }
+
+    fn output_audio<'a>(&self, output: &'a Mastered) -> Option<&'a AudioBuffer> {
+        Some(&output.audio)
+    }
+}
