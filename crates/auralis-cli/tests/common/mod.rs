@@ -1,5 +1,8 @@
 //! Helpers shared by the `analyze` tests: run the binary, name paths, parse its JSON.
 
+// Each test binary uses a subset of these.
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
