@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use auralis::pipeline::{LoudnessSummary, MasterReport, Pipeline, PipelineSettings};
+use auralis::pipeline::{LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings};
 use auralis::ImplKind;
 use serde_json::{json, Value};
 
@@ -64,19 +64,21 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     settings.ceiling_dbtp = request.ceiling;
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
 
+    // Dither seeded from the input's content: a re-run gives the same bits.
+    let seed = auralis::io::content_seed(&audio);
     let pipeline = Pipeline::new(settings, audio.sample_rate())?;
-    let mut mastered = match forced {
+    let mastered = match forced {
         Some(kind) => pipeline.process(kind, &audio)?,
         None => auralis::pipeline::master(&pipeline, &audio)?,
     };
     drop(audio);
     let clock = Instant::now();
-    // Integer codes stay within the ceiling (a sample at it rounds toward zero).
-    output.write(
-        &mastered.audio,
-        Some(10f32.powf(request.ceiling as f32 / 20.0)),
-    )?;
-    let report = &mut mastered.report;
+    // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
+    // rounds toward zero).
+    let Mastered { audio, mut report } = mastered;
+    let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
+    output.write(&audio, Some(10f32.powf(request.ceiling as f32 / 20.0)))?;
+    let report = &mut report;
     report.timings_ms.insert("decode", decode_ms);
     report
         .timings_ms

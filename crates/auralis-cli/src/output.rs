@@ -86,6 +86,11 @@ pub fn prepare(
 
 impl PreparedOutput {
     /// Refuses, before processing, audio the format cannot hold (a WAV over 4 GiB).
+    /// The sample format the output will be written in.
+    pub fn sample_format(&self) -> SampleFormat {
+        self.format
+    }
+
     pub fn check_fits(&self, audio: &AudioBuffer) -> Result<(), CliError> {
         check_wav_fits(
             self.path.requested(),

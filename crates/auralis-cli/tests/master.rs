@@ -105,3 +105,43 @@ fn bad_requests_are_one_line_errors() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+#[test]
+fn a_rerun_gives_the_same_bits_dither_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_wav(
+        &input,
+        &auralis_fixtures::generate_seconds(6.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    for out in [&a, &b] {
+        let run = auralis(&[
+            "master",
+            s(&input),
+            s(out),
+            "--format",
+            "wav16",
+            "--preset",
+            "warm",
+        ]);
+        assert!(run.status.success(), "{run:?}");
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // Dithered: the 16-bit file is not the plain rounding of the float master.
+    let float = dir.path().join("f.wav");
+    assert!(
+        auralis(&["master", s(&input), s(&float), "--preset", "warm"])
+            .status
+            .success()
+    );
+    let (dithered, plain) = (read_audio(&a).unwrap(), read_audio(&float).unwrap());
+    let rounded: Vec<f32> = plain
+        .channel(0)
+        .iter()
+        .map(|x| (x * 32_768.0).round() / 32_768.0)
+        .collect();
+    assert_ne!(dithered.channel(0), rounded.as_slice());
+}

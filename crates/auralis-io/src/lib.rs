@@ -24,6 +24,7 @@
 mod atomic;
 mod compressed;
 mod decode;
+mod dither;
 mod error;
 mod format;
 mod header;
@@ -32,6 +33,7 @@ mod read;
 mod write;
 
 pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
+pub use dither::{content_seed, dither_tpdf};
 pub use error::IoError;
 pub use format::{SampleFormat, WavSpec};
 pub use output::{OutputKind, OutputPath};

@@ -184,6 +184,24 @@ pub struct MasterReport {
     pub warnings: Vec<String>,
     /// Wall time per step, milliseconds.
     pub timings_ms: BTreeMap<&'static str, f64>,
+    /// Compressor and limiter gain reduction over time, dB: the largest of each
+    /// [`GAIN_TRACE_PERIOD_SECS`] (for plots; a 3-minute track gives 3600 values each).
+    #[serde(skip)]
+    pub compressor_trace_db: Vec<f32>,
+    #[serde(skip)]
+    pub limiter_trace_db: Vec<f32>,
+}
+
+/// Seconds per value of the gain-reduction traces.
+pub const GAIN_TRACE_PERIOD_SECS: f64 = 0.05;
+
+/// The largest gain reduction (−gain, dB) of each trace period.
+fn reduction_trace(gain_db: &[f32], sample_rate: u32) -> Vec<f32> {
+    let period = ((GAIN_TRACE_PERIOD_SECS * f64::from(sample_rate)) as usize).max(1);
+    gain_db
+        .chunks(period)
+        .map(|c| c.iter().fold(0.0f32, |m, &g| m.max(-g)))
+        .collect()
 }
 
 /// Equal results, whatever the wall times: two runs of the same chain on the same input
@@ -283,6 +301,7 @@ impl Pipeline {
         lap("eq", &mut timings);
 
         let mut reduction = GainReduction::default();
+        let mut compressor_trace = Vec::new();
         let compressed = match &self.settings.compressor {
             Some(c) => {
                 let out = auralis_dynamics::process(
@@ -295,6 +314,7 @@ impl Pipeline {
                 )?;
                 reduction.compressor_max_db = f64::from(out.stats.max_reduction_db);
                 reduction.compressor_mean_db = f64::from(out.stats.mean_reduction_db);
+                compressor_trace = reduction_trace(&out.gain_db, self.sample_rate);
                 out.audio
             }
             None => equalised,
@@ -339,7 +359,7 @@ impl Pipeline {
             }
         }
         let mut passes = 0;
-        let (audio_out, output_loudness) = loop {
+        let (audio_out, output_loudness, limiter_trace) = loop {
             passes += 1;
             let gained = scaled(&compressed, gain_db)?;
             let limited = auralis_dynamics::process(kind, &gained, &limiter(PeakMode::True))?;
@@ -351,7 +371,10 @@ impl Pipeline {
                 Some(e) if e.abs() > LOUDNESS_TOLERANCE_LU && passes < MAX_PASSES => {
                     gain_db += e;
                 }
-                _ => break (limited.audio, measured),
+                _ => {
+                    let trace = reduction_trace(&limited.gain_db, self.sample_rate);
+                    break (limited.audio, measured, trace);
+                }
             }
         };
         lap("gain and limiter", &mut timings);
@@ -383,6 +406,8 @@ impl Pipeline {
                 passes,
                 warnings,
                 timings_ms: timings,
+                compressor_trace_db: compressor_trace,
+                limiter_trace_db: limiter_trace,
             },
         })
     }

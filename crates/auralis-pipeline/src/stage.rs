@@ -2,7 +2,7 @@
 //! running every step with the same implementation kind (the reference: every stage's
 //! reference, in order).
 
-use auralis_core::{Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result, Stage, POISON};
+use auralis_core::{Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result, Stage, Trace, POISON};
 
 use crate::{Mastered, Pipeline, PipelineSettings};
 
@@ -103,6 +103,27 @@ impl Stage for PipelineStage {
         "relative RMS error ≤ 1e-4 of the reference's master, output loudness within 1e-3 LU, \
          EQ gains within 1e-3 dB: each step's own tolerance, compounded through the \
          loudness-driven gain and the limiter"
+    }
+
+    /// Compressor and limiter gain reduction over time.
+    fn traces(&self, output: &Mastered) -> Vec<Trace> {
+        [
+            (
+                "compressor gain reduction",
+                &output.report.compressor_trace_db,
+            ),
+            ("limiter gain reduction", &output.report.limiter_trace_db),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(name, values)| Trace {
+            name: name.into(),
+            unit: "dB".into(),
+            period_secs: crate::GAIN_TRACE_PERIOD_SECS,
+            start_secs: 0.0,
+            values: values.clone(),
+        })
+        .collect()
     }
 
     fn output_audio<'a>(&self, output: &'a Mastered) -> Option<&'a AudioBuffer> {

@@ -1,4 +1,4 @@
-//! Helpers shared by the `analyze` tests: run the binary, name paths, parse its JSON.
+//! Helpers shared by the CLI tests: run the binary, name paths, parse its JSON.
 
 // Each test binary uses a subset of these.
 #![allow(dead_code)]
