@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use auralis::io::{check_wav_fits, write_wav_output, IoError, OutputPath, SampleFormat};
+use auralis::io::{
+    check_wav_fits, write_flac_output, write_wav_output, IoError, OutputPath, SampleFormat,
+};
 use auralis::AudioBuffer;
 
 use crate::commands::CliError;
@@ -22,15 +24,21 @@ pub enum Format {
     Wav24,
     /// 32-bit float WAV (lossless for what the stages compute).
     F32,
+    /// 24-bit FLAC (lossless compression of the 24-bit codes).
+    Flac,
 }
 
 impl Format {
     fn sample_format(self) -> SampleFormat {
         match self {
             Format::Wav16 => SampleFormat::Int16,
-            Format::Wav24 => SampleFormat::Int24,
+            Format::Wav24 | Format::Flac => SampleFormat::Int24,
             Format::F32 => SampleFormat::Float32,
         }
+    }
+
+    fn is_flac(self) -> bool {
+        self == Format::Flac
     }
 }
 
@@ -38,6 +46,7 @@ impl Format {
 pub struct PreparedOutput {
     path: OutputPath,
     format: SampleFormat,
+    flac: bool,
     overwrite: bool,
 }
 
@@ -66,13 +75,28 @@ pub fn prepare(
             output.display()
         )));
     }
+    let mismatch = |f: Format, ext: &str| {
+        CliError::usage(format!(
+            "output {}: --format {f:?} under a .{ext} name; name the file for its format \
+             (.wav for wav16|wav24|f32, .flac for flac)",
+            output.display()
+        ))
+    };
     let format = match path.extension().as_deref() {
-        Some("wav") => format.unwrap_or(Format::F32),
+        Some("wav") => match format.unwrap_or(Format::F32) {
+            Format::Flac => return Err(mismatch(Format::Flac, "wav")),
+            f => f,
+        },
+        Some("flac") => match format.unwrap_or(Format::Flac) {
+            Format::Flac => Format::Flac,
+            f => return Err(mismatch(f, "flac")),
+        },
         None => format.unwrap_or(Format::Wav24),
         Some(other) => {
             return Err(CliError::usage(format!(
-                "output {}: cannot write .{other} files; outputs are WAV \
-                 (--format wav16|wav24|f32): name it *.wav, or - for standard output",
+                "output {}: cannot write .{other} files; outputs are WAV or FLAC \
+                 (--format wav16|wav24|f32|flac): name it *.wav or *.flac, or - for standard \
+                 output",
                 output.display()
             )))
         }
@@ -80,18 +104,31 @@ pub fn prepare(
     Ok(PreparedOutput {
         path,
         format: format.sample_format(),
+        flac: format.is_flac(),
         overwrite,
     })
 }
 
 impl PreparedOutput {
-    /// Refuses, before processing, audio the format cannot hold (a WAV over 4 GiB).
     /// The sample format the output will be written in.
     pub fn sample_format(&self) -> SampleFormat {
         self.format
     }
 
+    /// Refuses, before processing, audio the format cannot hold (a WAV over 4 GiB, FLAC
+    /// with more than 8 channels).
     pub fn check_fits(&self, audio: &AudioBuffer) -> Result<(), CliError> {
+        if self.flac {
+            return if audio.num_channels() > 8 {
+                Err(CliError::usage(format!(
+                    "output {}: FLAC holds at most 8 channels, not {}",
+                    self.path.requested().display(),
+                    audio.num_channels()
+                )))
+            } else {
+                Ok(())
+            };
+        }
         check_wav_fits(
             self.path.requested(),
             audio.num_channels(),
@@ -105,8 +142,12 @@ impl PreparedOutput {
     /// Writes `audio`; with `ceiling` (linear), integer codes never exceed it. Warns on
     /// stderr when samples beyond full scale had to be clipped.
     pub fn write(&self, audio: &AudioBuffer, ceiling: Option<f32>) -> Result<(), CliError> {
-        let summary = write_wav_output(&self.path, self.overwrite, audio, self.format, ceiling)
-            .map_err(write_error)?;
+        let summary = if self.flac {
+            write_flac_output(&self.path, self.overwrite, audio, self.format, ceiling)
+        } else {
+            write_wav_output(&self.path, self.overwrite, audio, self.format, ceiling)
+        }
+        .map_err(write_error)?;
         if summary.clipped > 0 {
             console::note(&format!(
                 "auralis: warning: {} samples beyond full scale were clipped in the {}-bit \

@@ -145,3 +145,35 @@ fn a_rerun_gives_the_same_bits_dither_included() {
         .collect();
     assert_ne!(dithered.channel(0), rounded.as_slice());
 }
+
+#[test]
+fn flac_output_decodes_to_the_same_codes_as_24_bit_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_wav(
+        &input,
+        &auralis_fixtures::generate_seconds(7.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let (flac, wav) = (dir.path().join("m.flac"), dir.path().join("m.wav"));
+    assert!(auralis(&["master", s(&input), s(&flac)]).status.success());
+    assert!(
+        auralis(&["master", s(&input), s(&wav), "--format", "wav24"])
+            .status
+            .success()
+    );
+    assert_eq!(read_audio(&flac).unwrap(), read_audio(&wav).unwrap());
+    assert_eq!(&std::fs::read(&flac).unwrap()[..4], b"fLaC");
+    // Never one format under another's extension.
+    for (name, format) in [("x.wav", "flac"), ("x.flac", "wav24")] {
+        let out = auralis(&[
+            "master",
+            s(&input),
+            s(&dir.path().join(name)),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name} as {format}");
+    }
+}

@@ -124,7 +124,17 @@ fn directories_and_foreign_extensions_are_refused_before_any_work() {
     let out = run(&["limit", s(&input), s(dir.path())]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
-    let out = run(&["limit", s(&input), s(&dir.path().join("x.flac"))]);
+    let out = run(&["limit", s(&input), s(&dir.path().join("x.mp3"))]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".mp3"));
+    // FLAC is written now, but never WAV bytes under a .flac name.
+    let out = run(&[
+        "limit",
+        s(&input),
+        s(&dir.path().join("x.flac")),
+        "--format",
+        "wav24",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains(".flac"));
     assert_eq!(names(dir.path()), ["music.wav"]);

@@ -171,14 +171,14 @@ fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<
 /// 24 significant bits (an `f32` times a power of two), so adding ½ in `f64` never rounds.
 /// (`f64::round` would be a libm call per sample on baseline x86-64.)
 #[derive(Clone, Copy)]
-struct Quantiser {
+pub(crate) struct Quantiser {
     full_scale: f64,
     lo: f64,
     hi: f64,
 }
 
 impl Quantiser {
-    fn new(format: SampleFormat, ceiling: Option<f32>) -> Self {
+    pub(crate) fn new(format: SampleFormat, ceiling: Option<f32>) -> Self {
         let full_scale = format.full_scale().unwrap_or(1.0);
         let (mut lo, mut hi) = (-full_scale, full_scale - 1.0);
         if let Some(c) = ceiling {
@@ -193,7 +193,7 @@ impl Quantiser {
 
     /// The code for `x`, and whether `x` lay beyond the format's own range (clipped).
     #[inline(always)]
-    fn code(self, x: f32) -> (i32, bool) {
+    pub(crate) fn code(self, x: f32) -> (i32, bool) {
         let scaled = f64::from(x) * self.full_scale;
         let rounded = (scaled + 0.5f64.copysign(scaled)).trunc();
         let clipped = rounded >= self.full_scale || rounded < -self.full_scale;
