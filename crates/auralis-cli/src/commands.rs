@@ -101,6 +101,10 @@ enum Command {
         /// Also write the before/after report as JSON here (atomically).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Write no tags: neither the input's nor the loudness tags (FLAC outputs carry
+        /// both by default).
+        #[arg(long)]
+        strip_metadata: bool,
     },
     /// Apply the lookahead limiter.
     Limit {
@@ -332,6 +336,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             target_lufs,
             ceiling,
             report,
+            strip_metadata,
         } => crate::master::run(
             &io.input,
             &crate::master::Request {
@@ -343,6 +348,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 target_lufs,
                 ceiling,
                 report: report.as_deref(),
+                strip_metadata,
             },
             forced,
         ),

@@ -28,6 +28,35 @@ pub struct Request<'a> {
     pub target_lufs: Option<f64>,
     pub ceiling: f64,
     pub report: Option<&'a Path>,
+    pub strip_metadata: bool,
+}
+
+/// The tags a master carries: the input's (minus stale loudness tags) and the master's own
+/// loudness as ReplayGain 2 (reference −18 LUFS, peak = true peak, linear) and R128 (Q7.8
+/// gain to −23 LUFS, RFC 7845) tags.
+pub fn master_tags(
+    input_tags: Vec<(String, String)>,
+    output: &LoudnessSummary,
+) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = input_tags
+        .into_iter()
+        .filter(|(k, _)| !(k.starts_with("REPLAYGAIN_") || k.starts_with("R128_")))
+        .collect();
+    if let Some(l) = output.integrated_lufs {
+        tags.push((
+            "REPLAYGAIN_TRACK_GAIN".into(),
+            format!("{:.2} dB", -18.0 - l),
+        ));
+        let r128 = ((-23.0 - l) * 256.0).round().clamp(-32768.0, 32767.0) as i32;
+        tags.push(("R128_TRACK_GAIN".into(), r128.to_string()));
+    }
+    if let Some(tp) = output.true_peak_dbtp {
+        tags.push((
+            "REPLAYGAIN_TRACK_PEAK".into(),
+            format!("{:.6}", 10f64.powf(tp / 20.0)),
+        ));
+    }
+    tags
 }
 
 /// Masters `input` as `request` says.
@@ -77,7 +106,26 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     // rounds toward zero).
     let Mastered { audio, mut report } = mastered;
     let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
-    output.write(&audio, Some(10f32.powf(request.ceiling as f32 / 20.0)))?;
+    let input_tags = if request.strip_metadata {
+        Vec::new()
+    } else {
+        auralis::io::read_tags(input)
+    };
+    if !input_tags.is_empty() && !output.is_flac() {
+        console::note(
+            "auralis: note: WAV outputs do not carry tags yet; use a .flac output to keep them",
+        );
+    }
+    let tags = if request.strip_metadata {
+        Vec::new()
+    } else {
+        master_tags(input_tags, &report.output)
+    };
+    output.write_tagged(
+        &audio,
+        Some(10f32.powf(request.ceiling as f32 / 20.0)),
+        &tags,
+    )?;
     let report = &mut report;
     report.timings_ms.insert("decode", decode_ms);
     report

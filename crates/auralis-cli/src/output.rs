@@ -110,6 +110,11 @@ pub fn prepare(
 }
 
 impl PreparedOutput {
+    /// Whether the output is FLAC.
+    pub fn is_flac(&self) -> bool {
+        self.flac
+    }
+
     /// The sample format the output will be written in.
     pub fn sample_format(&self) -> SampleFormat {
         self.format
@@ -142,8 +147,26 @@ impl PreparedOutput {
     /// Writes `audio`; with `ceiling` (linear), integer codes never exceed it. Warns on
     /// stderr when samples beyond full scale had to be clipped.
     pub fn write(&self, audio: &AudioBuffer, ceiling: Option<f32>) -> Result<(), CliError> {
+        self.write_tagged(audio, ceiling, &[])
+    }
+
+    /// [`PreparedOutput::write`] with `tags` (Vorbis-comment pairs), which FLAC outputs carry
+    /// (WAV outputs do not hold them yet).
+    pub fn write_tagged(
+        &self,
+        audio: &AudioBuffer,
+        ceiling: Option<f32>,
+        tags: &[(String, String)],
+    ) -> Result<(), CliError> {
         let summary = if self.flac {
-            write_flac_output(&self.path, self.overwrite, audio, self.format, ceiling)
+            write_flac_output(
+                &self.path,
+                self.overwrite,
+                audio,
+                self.format,
+                ceiling,
+                tags,
+            )
         } else {
             write_wav_output(&self.path, self.overwrite, audio, self.format, ceiling)
         }

@@ -177,3 +177,53 @@ fn flac_output_decodes_to_the_same_codes_as_24_bit_wav() {
         assert_eq!(out.status.code(), Some(2), "{name} as {format}");
     }
 }
+
+#[test]
+fn flac_tags_survive_and_loudness_tags_are_the_masters() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.flac");
+    let tags = vec![
+        ("TITLE".to_string(), "Song".to_string()),
+        ("ARTIST".to_string(), "Band".to_string()),
+        ("ISRC".to_string(), "USRC17607839".to_string()),
+        ("REPLAYGAIN_TRACK_GAIN".to_string(), "+9.99 dB".to_string()),
+    ];
+    let path = auralis::io::OutputPath::resolve(&input).unwrap();
+    auralis::io::write_flac_output(
+        &path,
+        false,
+        &auralis_fixtures::generate_seconds(6.0),
+        SampleFormat::Int24,
+        None,
+        &tags,
+    )
+    .unwrap();
+    assert_eq!(auralis::io::read_tags(&input)[..3], tags[..3]);
+    let output = dir.path().join("out.flac");
+    assert!(auralis(&["master", s(&input), s(&output)]).status.success());
+    let out_tags = auralis::io::read_tags(&output);
+    for t in &tags[..3] {
+        assert!(out_tags.contains(t), "{t:?} in {out_tags:?}");
+    }
+    let gain: Vec<&(String, String)> = out_tags
+        .iter()
+        .filter(|(k, _)| k == "REPLAYGAIN_TRACK_GAIN")
+        .collect();
+    assert_eq!(gain.len(), 1, "{out_tags:?}");
+    // The master is −14 LUFS (within 0.05): 4 dB above ReplayGain's −18, 9 dB above R128's −23.
+    let db: f64 = gain[0].1.trim_end_matches(" dB").parse().unwrap();
+    assert!((db - -4.0).abs() <= 0.06, "{db}");
+    let r128: f64 = out_tags
+        .iter()
+        .find(|(k, _)| k == "R128_TRACK_GAIN")
+        .map(|(_, v)| v.parse().unwrap())
+        .unwrap();
+    assert!((r128 / 256.0 - -9.0).abs() <= 0.06, "{r128}");
+    let stripped = dir.path().join("stripped.flac");
+    assert!(
+        auralis(&["master", s(&input), s(&stripped), "--strip-metadata"])
+            .status
+            .success()
+    );
+    assert!(auralis::io::read_tags(&stripped).is_empty());
+}

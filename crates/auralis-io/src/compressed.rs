@@ -202,3 +202,57 @@ fn symphonia_error(path: &Path, format: &str, err: SymError) -> IoError {
         other => IoError::corrupt(path, format!("{format}: {other}")),
     }
 }
+
+/// The tags of a FLAC, Ogg, MP3 or AIFF file as Vorbis-comment pairs (`TITLE`, `ARTIST`, …):
+/// Vorbis comments as they are, other containers' standard tags mapped to their Vorbis
+/// names. Best effort: a file without tags, or one symphonia cannot probe, has none (the
+/// audio reader reports real errors). WAV `LIST`/`bext` tags are not read yet.
+pub fn read_tags(path: &Path) -> Vec<(String, String)> {
+    use symphonia::core::meta::StandardTag as S;
+    let Ok(file) = File::open(path) else {
+        return Vec::new();
+    };
+    let source = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let probed = catch_unwind(AssertUnwindSafe(|| {
+        symphonia::default::get_probe().probe(
+            &hint,
+            source,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    }));
+    let Ok(Ok(mut format)) = probed else {
+        return Vec::new();
+    };
+    let vorbis = matches!(format.format_info().short_name, "flac" | "ogg");
+    let mut metadata = format.metadata();
+    let Some(revision) = metadata.skip_to_latest() else {
+        return Vec::new();
+    };
+    let mut tags = Vec::new();
+    for tag in &revision.media.tags {
+        if vorbis {
+            tags.push((tag.raw.key.to_ascii_uppercase(), tag.raw.value.to_string()));
+            continue;
+        }
+        let mapped = match &tag.std {
+            Some(S::TrackTitle(v)) => Some(("TITLE", v.to_string())),
+            Some(S::Artist(v)) => Some(("ARTIST", v.to_string())),
+            Some(S::Album(v)) => Some(("ALBUM", v.to_string())),
+            Some(S::Genre(v)) => Some(("GENRE", v.to_string())),
+            Some(S::TrackNumber(n)) => Some(("TRACKNUMBER", n.to_string())),
+            _ if tag.raw.key.eq_ignore_ascii_case("TSRC") => {
+                Some(("ISRC", tag.raw.value.to_string()))
+            }
+            _ => None,
+        };
+        if let Some((k, v)) = mapped {
+            tags.push((k.to_string(), v));
+        }
+    }
+    tags
+}

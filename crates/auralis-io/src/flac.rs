@@ -10,7 +10,7 @@
 
 use auralis_core::AudioBuffer;
 use flacenc::bitsink::ByteSink;
-use flacenc::component::{BitRepr, Stream};
+use flacenc::component::{BitRepr, MetadataBlockData, Stream};
 use flacenc::error::Verify;
 use flacenc::source::{Context, Fill, FrameBuf};
 
@@ -26,15 +26,46 @@ fn flac_error(path: &OutputPath, e: impl std::fmt::Display) -> IoError {
     IoError::unsupported(path.requested(), format!("FLAC encoding failed: {e}"))
 }
 
+/// The VORBIS_COMMENT block's body: vendor string and `KEY=value` comments, lengths as
+/// little-endian `u32` (the Vorbis comment format FLAC uses). Keys are limited to the
+/// printable ASCII a field name may hold, upper-cased; pairs with an empty key are dropped.
+fn vorbis_comment(tags: &[(String, String)]) -> Vec<u8> {
+    let vendor = concat!("auralis ", env!("CARGO_PKG_VERSION"));
+    let clean: Vec<String> = tags
+        .iter()
+        .filter_map(|(k, v)| {
+            let key: String = k
+                .chars()
+                .filter(|c| (' '..='}').contains(c) && *c != '=')
+                .collect::<String>()
+                .to_ascii_uppercase();
+            (!key.is_empty()).then(|| format!("{key}={v}"))
+        })
+        .collect();
+    let mut out = Vec::new();
+    out.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    out.extend_from_slice(vendor.as_bytes());
+    out.extend_from_slice(&(clean.len() as u32).to_le_bytes());
+    for c in &clean {
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+        out.extend_from_slice(c.as_bytes());
+    }
+    out
+}
+
+/// FLAC's metadata block type of Vorbis comments.
+const VORBIS_COMMENT_BLOCK: u8 = 4;
+
 /// Encodes `audio` as FLAC of `format` (16- or 24-bit integer) and writes it to `output`
-/// (atomically for a regular file, as the WAV writer does). With `ceiling`, codes never
-/// exceed it.
+/// (atomically for a regular file, as the WAV writer does), with `tags` as Vorbis comments
+/// (none: no comment block). With `ceiling`, codes never exceed it.
 pub fn write_flac_output(
     output: &OutputPath,
     replace_existing: bool,
     audio: &AudioBuffer,
     format: SampleFormat,
     ceiling: Option<f32>,
+    tags: &[(String, String)],
 ) -> Result<EncodeSummary, IoError> {
     let bits = match format {
         SampleFormat::Int16 => 16,
@@ -96,6 +127,11 @@ pub fn write_flac_output(
         .map_err(|e| flac_error(output, e))?;
     info.set_md5_digest(&context.md5_digest());
     info.set_total_samples(audio.len());
+    if !tags.is_empty() {
+        let block = MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, &vorbis_comment(tags))
+            .map_err(|e| flac_error(output, e))?;
+        stream.add_metadata_block(block);
+    }
     let mut head = ByteSink::new();
     stream.write(&mut head).map_err(|e| flac_error(output, e))?;
     output.write_with(replace_existing, |w| {

@@ -34,6 +34,7 @@ mod read;
 mod write;
 
 pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
+pub use compressed::read_tags;
 pub use dither::{content_seed, dither_tpdf};
 pub use error::IoError;
 pub use flac::{write_flac_output, FLAC_BLOCK};
