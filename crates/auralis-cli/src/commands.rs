@@ -105,6 +105,10 @@ enum Command {
         /// both by default).
         #[arg(long)]
         strip_metadata: bool,
+        /// Output sample rate, Hz (the input is converted with rubato before mastering, so
+        /// the loudness and the ceiling hold at the new rate).
+        #[arg(long, value_name = "HZ")]
+        sample_rate: Option<u32>,
     },
     /// Apply the lookahead limiter.
     Limit {
@@ -337,6 +341,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             ceiling,
             report,
             strip_metadata,
+            sample_rate,
         } => crate::master::run(
             &io.input,
             &crate::master::Request {
@@ -349,6 +354,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 ceiling,
                 report: report.as_deref(),
                 strip_metadata,
+                sample_rate,
             },
             forced,
         ),

@@ -29,6 +29,7 @@ pub struct Request<'a> {
     pub ceiling: f64,
     pub report: Option<&'a Path>,
     pub strip_metadata: bool,
+    pub sample_rate: Option<u32>,
 }
 
 /// The tags a master carries: the input's (minus stale loudness tags) and the master's own
@@ -72,19 +73,18 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     }
     let clock = Instant::now();
     let audio = read(input)?;
+    // Dither seeded from the input's content (as read): a re-run gives the same bits.
+    let seed = auralis::io::content_seed(&audio);
+    let audio = match request.sample_rate {
+        Some(rate) => auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?,
+        None => audio,
+    };
     output.check_fits(&audio)?;
     let mut settings = match request.reference {
         Some(path) => {
-            let reference = read(path)?;
-            if reference.sample_rate() != audio.sample_rate() {
-                return Err(CliError::usage(format!(
-                    "reference {} is at {} Hz and the input at {} Hz; convert one of them \
-                     first (resampling inside `master` is not built yet)",
-                    path.display(),
-                    reference.sample_rate(),
-                    audio.sample_rate()
-                )));
-            }
+            // A reference at another rate is converted to the master's rate.
+            let reference = auralis::io::convert_rate(&read(path)?, audio.sample_rate())
+                .map_err(CliError::usage)?;
             PipelineSettings::reference(&reference)?
         }
         None => PipelineSettings::preset(request.preset.unwrap_or("balanced"))?,
@@ -93,8 +93,6 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     settings.ceiling_dbtp = request.ceiling;
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
 
-    // Dither seeded from the input's content: a re-run gives the same bits.
-    let seed = auralis::io::content_seed(&audio);
     let pipeline = Pipeline::new(settings, audio.sample_rate())?;
     let mastered = match forced {
         Some(kind) => pipeline.process(kind, &audio)?,

@@ -227,3 +227,29 @@ fn flac_tags_survive_and_loudness_tags_are_the_masters() {
     );
     assert!(auralis::io::read_tags(&stripped).is_empty());
 }
+
+#[test]
+fn sample_rate_conversion_and_a_reference_at_another_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    let audio = auralis_fixtures::generate_seconds(8.0);
+    write_wav(&input, &audio, SampleFormat::Float32).unwrap();
+    let output = dir.path().join("out.wav");
+    let run = auralis(&["master", s(&input), s(&output), "--sample-rate", "48000"]);
+    assert!(run.status.success(), "{run:?}");
+    let out = read_audio(&output).unwrap();
+    assert_eq!(out.sample_rate(), 48_000);
+    assert_eq!(out.len(), (audio.len() as u64 * 48_000 / 44_100) as usize);
+    let reading = auralis_testkit::oracle::ebur128_reading(&out, None);
+    assert!(
+        (reading.integrated_lufs - -14.0).abs() <= 0.1,
+        "{}",
+        reading.integrated_lufs
+    );
+    let tp = 20.0 * auralis_testkit::oracle::ebur128_true_peak(&out).log10();
+    assert!(tp <= -1.0 + 0.001, "{tp}");
+    // The 48 kHz master as a reference for the 44.1 kHz input: converted, then matched.
+    let matched = dir.path().join("matched.wav");
+    let run = auralis(&["master", s(&input), s(&matched), "--reference", s(&output)]);
+    assert!(run.status.success(), "{run:?}");
+}

@@ -30,6 +30,7 @@ mod flac;
 mod format;
 mod header;
 mod output;
+mod rate;
 mod read;
 mod write;
 
@@ -40,6 +41,7 @@ pub use error::IoError;
 pub use flac::{write_flac_output, FLAC_BLOCK};
 pub use format::{SampleFormat, WavSpec};
 pub use output::{OutputKind, OutputPath};
+pub use rate::convert_rate;
 pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
 pub use write::{
     check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_to, EncodeSummary,
