@@ -23,7 +23,7 @@ pub fn convert_rate(audio: &AudioBuffer, rate: u32) -> Result<AudioBuffer, Strin
     let wanted = ((audio.len() as u128 * u128::from(rate) + u128::from(from) / 2)
         / u128::from(from)) as usize;
     let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(wanted + delay + 2 * CHUNK); channels];
-    let mut append = |block: Vec<Vec<f32>>, out: &mut Vec<Vec<f32>>| {
+    let append = |block: Vec<Vec<f32>>, out: &mut Vec<Vec<f32>>| {
         for (o, b) in out.iter_mut().zip(block) {
             o.extend_from_slice(&b);
         }
