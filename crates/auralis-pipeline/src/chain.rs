@@ -312,6 +312,9 @@ impl Pipeline {
                         limiter: None,
                     },
                 )?;
+                // A 3-minute stereo track is 64 MB: no step keeps its input longer than it
+                // needs it.
+                drop(equalised);
                 reduction.compressor_max_db = f64::from(out.stats.max_reduction_db);
                 reduction.compressor_mean_db = f64::from(out.stats.mean_reduction_db);
                 compressor_trace = reduction_trace(&out.gain_db, self.sample_rate);
@@ -363,6 +366,7 @@ impl Pipeline {
             passes += 1;
             let gained = scaled(&compressed, gain_db)?;
             let limited = auralis_dynamics::process(kind, &gained, &limiter(PeakMode::True))?;
+            drop(gained);
             let measured = meter(&limited.audio)?;
             reduction.limiter_max_db = f64::from(limited.stats.max_reduction_db);
             reduction.limiter_mean_db = f64::from(limited.stats.mean_reduction_db);
