@@ -26,6 +26,16 @@ impl Default for EqStage {
 }
 
 impl EqStage {
+    /// The registered stage whose measurements apply to `settings`: `"eq-hop2048"` at 50 %
+    /// overlap, `"eq"` otherwise — the one place the selection key of an EQ call is derived.
+    pub fn for_settings(settings: &EqSettings) -> Self {
+        if settings.hop * 2 == settings.fft_size {
+            Self::hop_2048()
+        } else {
+            Self::default()
+        }
+    }
+
     /// `"eq-hop2048"`: the same with hop 2048 (50 % overlap, half the FFTs).
     pub fn hop_2048() -> Self {
         let mut stage = Self::default();

@@ -41,11 +41,7 @@ pub mod spectrum {
 
     /// Analyses `audio` with the implementation selected for its length.
     pub fn analyze(audio: &AudioBuffer, settings: &SpectrumSettings) -> Result<SpectrumResult> {
-        analyze_with(
-            selection::choose(auralis_spectrum::NAME, audio),
-            audio,
-            settings,
-        )
+        selection::run(&auralis_spectrum::SpectrumStage, audio, settings)
     }
 
     /// Analyses `audio` with an explicitly chosen implementation.
@@ -71,11 +67,7 @@ pub mod loudness {
 
     /// Measures `audio` with the implementation selected for its length.
     pub fn measure(audio: &AudioBuffer, settings: &LoudnessSettings) -> Result<LoudnessResult> {
-        measure_with(
-            selection::choose(auralis_loudness::NAME, audio),
-            audio,
-            settings,
-        )
+        selection::run(&auralis_loudness::LoudnessStage, audio, settings)
     }
 
     /// Measures `audio` with an explicitly chosen implementation.
@@ -131,11 +123,7 @@ pub mod features {
 
     /// Extracts the features of `audio` with the implementation selected for its length.
     pub fn extract(audio: &AudioBuffer, settings: &FeatureSettings) -> Result<FeatureResult> {
-        extract_with(
-            selection::choose(auralis_features::NAME, audio),
-            audio,
-            settings,
-        )
+        selection::run(&auralis_features::FeaturesStage, audio, settings)
     }
 
     /// Extracts the features of `audio` with an explicitly chosen implementation.
@@ -323,19 +311,11 @@ pub mod eq {
 
     use crate::{selection, AudioBuffer, ImplKind, Result};
 
-    /// The lab measures hop 2048 as its own stage; its selection applies at that hop.
-    fn stage_name(settings: &EqSettings) -> &'static str {
-        if settings.hop * 2 == settings.fft_size {
-            "eq-hop2048"
-        } else {
-            auralis_eq::NAME
-        }
-    }
-
-    /// Equalises `audio` with the implementation selected for its length.
+    /// Equalises `audio` with the implementation selected for its length (the lab measures
+    /// hop 2048 as its own stage, `eq-hop2048`: its selection applies at that hop).
     pub fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
-        process_with(
-            selection::choose(stage_name(settings), audio),
+        selection::run(
+            &auralis_eq::EqStage::for_settings(settings),
             audio,
             settings,
         )
@@ -357,8 +337,12 @@ pub mod eq {
         settings: &EqSettings,
         output: &mut Option<AudioBuffer>,
     ) -> Result<()> {
-        let kind = selection::choose(stage_name(settings), audio);
-        auralis_eq::process_into(kind, audio, settings, output)
+        selection::run_into(
+            &auralis_eq::EqStage::for_settings(settings),
+            audio,
+            settings,
+            output,
+        )
     }
 }
 
@@ -373,11 +357,7 @@ pub mod dynamics {
 
     /// Runs the configured chain (compressor and/or limiter) with the selected implementation.
     pub fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
-        process_with(
-            selection::choose(auralis_dynamics::NAME, audio),
-            audio,
-            settings,
-        )
+        selection::run(&auralis_dynamics::DynamicsStage::default(), audio, settings)
     }
 
     /// Runs the chain with an explicitly chosen implementation.
@@ -396,8 +376,12 @@ pub mod dynamics {
         settings: &DynamicsSettings,
         output: &mut Option<DynamicsOutput>,
     ) -> Result<()> {
-        let kind = selection::choose(auralis_dynamics::NAME, audio);
-        auralis_dynamics::process_into(kind, audio, settings, output)
+        selection::run_into(
+            &auralis_dynamics::DynamicsStage::default(),
+            audio,
+            settings,
+            output,
+        )
     }
 
     /// Compressor only.

@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use auralis_core::selection::{Selection, SCHEMA_VERSION};
-use auralis_core::{AudioBuffer, ImplKind};
+use auralis_core::{AudioBuffer, ImplKind, Result, Stage};
 
 /// The committed selection file, as text.
 pub const SELECTION_JSON: &str = include_str!("../../../reports/selection.json");
@@ -34,6 +34,23 @@ fn parse(text: &str) -> Result<Selection, String> {
 /// The implementation selected for `stage` on `audio`.
 pub fn choose(stage: &str, audio: &AudioBuffer) -> ImplKind {
     selection().choose(stage, audio.len() as u64)
+}
+
+/// The one path every facade call takes: `stage` run with the implementation selected for
+/// its name and `audio`'s length. (Each facade function is this plus its stage: no stage
+/// re-derives its selection key or its dispatch.)
+pub fn run<S: Stage>(stage: &S, audio: &AudioBuffer, settings: &S::Settings) -> Result<S::Output> {
+    stage.run(choose(stage.name(), audio), audio, settings)
+}
+
+/// [`run`], reusing `output`'s allocations where the stage can ([`Stage::run_into`]).
+pub fn run_into<S: Stage>(
+    stage: &S,
+    audio: &AudioBuffer,
+    settings: &S::Settings,
+    output: &mut Option<S::Output>,
+) -> Result<()> {
+    stage.run_into(choose(stage.name(), audio), audio, settings, output)
 }
 
 #[cfg(test)]
