@@ -34,8 +34,9 @@ pub const MAX_TEMPO_RATE: u32 = 96_000;
 pub const MIN_BEATS: usize = 4;
 /// Shortest audio given a tempo: three beats at 60 BPM.
 pub const MIN_TEMPO_SECS: f64 = 3.0;
-/// Smallest pulse clarity reported as a tempo. Measured: the fixtures read 0.3–0.5, white and
-/// pink noise below 0.02, a steady tone or square wave 0 (see the tests).
+/// Smallest pulse clarity reported as a tempo. The fixtures read 0.3–0.85 (`tests/tempo.rs`
+/// prints them); noise, DC, a sine and a square wave get no tempo (`tests/bad_input.rs`), by
+/// this floor or by the beat count.
 pub const MIN_PULSE_CLARITY: f64 = 0.05;
 
 /// A tempo estimate before beat tracking.
