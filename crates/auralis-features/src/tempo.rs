@@ -34,7 +34,7 @@ pub const MAX_TEMPO_RATE: u32 = 96_000;
 pub const MIN_BEATS: usize = 4;
 /// Shortest audio given a tempo: three beats at 60 BPM.
 pub const MIN_TEMPO_SECS: f64 = 3.0;
-/// Smallest pulse clarity reported as a tempo. The fixtures read 0.3–0.85 (`tests/tempo.rs`
+/// Smallest pulse clarity reported as a tempo. The fixtures read 0.24–0.49 (`tests/tempo.rs`
 /// prints them); noise, DC, a sine and a square wave get no tempo (`tests/bad_input.rs`), by
 /// this floor or by the beat count.
 pub const MIN_PULSE_CLARITY: f64 = 0.05;
