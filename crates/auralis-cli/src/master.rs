@@ -94,10 +94,18 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
 
     let pipeline = Pipeline::new(settings, audio.sample_rate())?;
-    let mastered = match forced {
-        Some(kind) => pipeline.process(kind, &audio)?,
-        None => auralis::pipeline::master(&pipeline, &audio)?,
-    };
+    let kind =
+        forced.unwrap_or_else(|| auralis::selection::choose(auralis::pipeline::NAME, &audio));
+    let bar = progress_bar(audio.duration_secs());
+    let mastered = pipeline.process_observed(kind, &audio, &mut |step| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(format!("{step} done"));
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     drop(audio);
     let clock = Instant::now();
     // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
@@ -111,9 +119,24 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     };
     if !input_tags.is_empty() && !output.is_flac() {
         console::note(
-            "auralis: note: WAV outputs do not carry tags yet; use a .flac output to keep them",
+            "auralis: note: WAV outputs carry only the loudness (bext); use a .flac output to \
+             keep the input's tags",
         );
     }
+    // WAV: a Broadcast WAV `bext` chunk with the EBU Tech 3285 loudness fields.
+    let bext = (!request.strip_metadata).then(|| {
+        let o = &report.output;
+        auralis::io::bext_chunk(
+            "mastered by auralis",
+            &auralis::io::BextLoudness {
+                integrated_lufs: o.integrated_lufs,
+                range_lu: o.range_lu,
+                true_peak_dbtp: o.true_peak_dbtp,
+                momentary_max_lufs: o.momentary_max_lufs,
+                short_term_max_lufs: o.short_term_max_lufs,
+            },
+        )
+    });
     let tags = if request.strip_metadata {
         Vec::new()
     } else {
@@ -123,6 +146,7 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
         &audio,
         Some(10f32.powf(request.ceiling as f32 / 20.0)),
         &tags,
+        bext.as_deref(),
     )?;
     let report = &mut report;
     report.timings_ms.insert("decode", decode_ms);
@@ -147,6 +171,24 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     } else {
         console::out(&table)
     }
+}
+
+/// Tracks shorter than this get no progress bar: they are done before it would be read.
+const PROGRESS_MIN_SECS: f64 = 10.0;
+
+/// A progress bar over the chain's steps, on a terminal's stderr for tracks longer than
+/// [`PROGRESS_MIN_SECS`]; nothing when stderr is a file or a pipe (logs stay clean).
+fn progress_bar(duration_secs: f64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if duration_secs < PROGRESS_MIN_SECS || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(auralis::pipeline::STEPS.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("mastering [{bar:24}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }
 
 fn number(v: Option<f64>) -> Value {

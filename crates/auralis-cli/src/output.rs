@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use auralis::io::{
-    check_wav_fits, write_flac_output, write_wav_output, IoError, OutputPath, SampleFormat,
+    check_wav_fits, write_flac_output, write_wav_output_with, IoError, OutputPath, SampleFormat,
 };
 use auralis::AudioBuffer;
 
@@ -147,16 +147,17 @@ impl PreparedOutput {
     /// Writes `audio`; with `ceiling` (linear), integer codes never exceed it. Warns on
     /// stderr when samples beyond full scale had to be clipped.
     pub fn write(&self, audio: &AudioBuffer, ceiling: Option<f32>) -> Result<(), CliError> {
-        self.write_tagged(audio, ceiling, &[])
+        self.write_tagged(audio, ceiling, &[], None)
     }
 
-    /// [`PreparedOutput::write`] with `tags` (Vorbis-comment pairs), which FLAC outputs carry
-    /// (WAV outputs do not hold them yet).
+    /// [`PreparedOutput::write`] with metadata: `tags` (Vorbis-comment pairs) go into a FLAC
+    /// output, `wav_chunks` (whole chunks, e.g. `bext`) into a WAV output.
     pub fn write_tagged(
         &self,
         audio: &AudioBuffer,
         ceiling: Option<f32>,
         tags: &[(String, String)],
+        wav_chunks: Option<&[u8]>,
     ) -> Result<(), CliError> {
         let summary = if self.flac {
             write_flac_output(
@@ -168,7 +169,14 @@ impl PreparedOutput {
                 tags,
             )
         } else {
-            write_wav_output(&self.path, self.overwrite, audio, self.format, ceiling)
+            write_wav_output_with(
+                &self.path,
+                self.overwrite,
+                audio,
+                self.format,
+                ceiling,
+                wav_chunks,
+            )
         }
         .map_err(write_error)?;
         if summary.clipped > 0 {

@@ -253,3 +253,47 @@ fn sample_rate_conversion_and_a_reference_at_another_rate() {
     let run = auralis(&["master", s(&input), s(&matched), "--reference", s(&output)]);
     assert!(run.status.success(), "{run:?}");
 }
+
+#[test]
+fn a_wav_master_states_its_loudness_in_bext_and_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_wav(
+        &input,
+        &auralis_fixtures::generate_seconds(6.0),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    let output = dir.path().join("out.wav");
+    assert!(
+        auralis(&["master", s(&input), s(&output), "--format", "wav24"])
+            .status
+            .success()
+    );
+    let bytes = std::fs::read(&output).unwrap();
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"bext")
+        .expect("a bext chunk");
+    let body = &bytes[at + 8..];
+    let field = |i: usize| i16::from_le_bytes([body[412 + 2 * i], body[413 + 2 * i]]);
+    assert!(
+        (f64::from(field(0)) / 100.0 - -14.0).abs() <= 0.06,
+        "{}",
+        field(0)
+    );
+    assert!(f64::from(field(2)) / 100.0 <= -1.0 + 0.01, "{}", field(2));
+    // Readers skip the chunk: the audio reads as written, and sox agrees if present.
+    let audio = read_audio(&output).unwrap();
+    assert_eq!(audio.len(), 6 * 44_100);
+    let stripped = dir.path().join("stripped.wav");
+    assert!(
+        auralis(&["master", s(&input), s(&stripped), "--strip-metadata"])
+            .status
+            .success()
+    );
+    assert!(!std::fs::read(&stripped)
+        .unwrap()
+        .windows(4)
+        .any(|w| w == b"bext"));
+}

@@ -22,6 +22,7 @@
 //! iterator; hound only writes WAV headers.
 
 mod atomic;
+mod bext;
 mod compressed;
 mod decode;
 mod dither;
@@ -35,6 +36,7 @@ mod read;
 mod write;
 
 pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
+pub use bext::{bext_chunk, BextLoudness, BEXT_FIXED_BYTES};
 pub use compressed::read_tags;
 pub use dither::{content_seed, dither_tpdf};
 pub use error::IoError;
@@ -44,5 +46,6 @@ pub use output::{OutputKind, OutputPath};
 pub use rate::convert_rate;
 pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
 pub use write::{
-    check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_to, EncodeSummary,
+    check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_output_with, write_wav_to,
+    EncodeSummary,
 };

@@ -47,7 +47,23 @@ pub fn write_wav_output(
     format: SampleFormat,
     ceiling: Option<f32>,
 ) -> Result<EncodeSummary, IoError> {
-    let header = header(audio, format, output.requested())?;
+    write_wav_output_with(output, replace_existing, audio, format, ceiling, None)
+}
+
+/// [`write_wav_output`] with extra chunks (e.g. a `bext` chunk, [`crate::bext_chunk`]) placed
+/// before the samples; each must be a whole chunk of even length.
+pub fn write_wav_output_with(
+    output: &OutputPath,
+    replace_existing: bool,
+    audio: &AudioBuffer,
+    format: SampleFormat,
+    ceiling: Option<f32>,
+    extra_chunks: Option<&[u8]>,
+) -> Result<EncodeSummary, IoError> {
+    let mut header = header(audio, format, output.requested())?;
+    if let Some(extra) = extra_chunks.filter(|e| !e.is_empty()) {
+        insert_before_data(&mut header, extra, output.requested())?;
+    }
     let mut summary = EncodeSummary::default();
     output.write_with(replace_existing, |w| {
         summary = encode(w, &header, audio, format, ceiling)?;
@@ -162,6 +178,25 @@ fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<
     bytes[4..8].copy_from_slice(&riff_size.to_le_bytes());
     bytes[n - 4..].copy_from_slice(&(data_bytes as u32).to_le_bytes());
     Ok(bytes)
+}
+
+/// Puts `extra` (whole chunks, even length) between the format chunk and the `data` chunk
+/// header of a finished header, and grows the RIFF size by as much.
+fn insert_before_data(header: &mut Vec<u8>, extra: &[u8], path: &Path) -> Result<(), IoError> {
+    let n = header.len();
+    if extra.len() % 2 == 1 || n < 12 || header[n - 8..n - 4] != *b"data" {
+        return Err(IoError::unsupported(
+            path,
+            "an extra WAV chunk of odd length",
+        ));
+    }
+    let riff = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
+    let grown = u64::from(riff) + extra.len() as u64;
+    let grown = u32::try_from(grown)
+        .map_err(|_| IoError::unsupported(path, "WAV over 4 GiB with its extra chunks"))?;
+    header[4..8].copy_from_slice(&grown.to_le_bytes());
+    header.splice(n - 8..n - 8, extra.iter().copied());
+    Ok(())
 }
 
 /// Integer quantisation: `round(x · full_scale)` with ties away from zero, then limited to

@@ -27,8 +27,8 @@ mod stage;
 
 pub use chain::{
     GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings, Tone,
-    DEFAULT_TARGET_LUFS, GAIN_TRACE_PERIOD_SECS, LOUDNESS_TOLERANCE_LU, MAX_LIMITING_DB,
-    MAX_PASSES,
+    DEFAULT_TARGET_LUFS, EQ_FFT, EQ_HOP, GAIN_TRACE_PERIOD_SECS, LOUDNESS_TOLERANCE_LU,
+    MAX_LIMITING_DB, MAX_PASSES, STEPS,
 };
 pub use gains::{match_reference, toward_preset, PRESET_CORRECTION};
 pub use preset::{Preset, PRESETS};

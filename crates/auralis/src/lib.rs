@@ -289,7 +289,7 @@ pub mod analysis {
 pub mod pipeline {
     pub use auralis_pipeline::{
         BandProfile, GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline,
-        PipelineSettings, Preset, Tone, PRESETS,
+        PipelineSettings, Preset, Tone, PRESETS, STEPS,
     };
 
     use crate::{selection, AudioBuffer, Result};
