@@ -32,6 +32,6 @@ pub mod stream;
 
 pub use audio::{first_invalid_sample, first_non_finite, AudioBuffer, MAX_SAMPLE_MAGNITUDE};
 pub use error::{AudioError, Error, Result};
-pub use metrics::{Accuracy, Check, Metrics};
+pub use metrics::{worst_difference, Accuracy, Check, Metrics};
 pub use stage::{ImplKind, LabStage, Stage, ThreadIndependence, Trace, POISON};
 pub use stream::StreamProcessor;

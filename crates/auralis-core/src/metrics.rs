@@ -177,6 +177,30 @@ impl Metrics {
 }
 
 /// One named requirement: `value <= limit` (or `>=`, see [`Check::at_least`]).
+/// The largest `difference(r_i, c_i)` over two series: 0 for two empty ones, ∞ when their
+/// lengths differ or any difference is NaN (`f64::max` would drop a NaN and let a broken value
+/// pass). What the stages' `compare` functions fold their per-value differences with.
+pub fn worst_difference<T: Copy>(
+    reference: &[T],
+    candidate: &[T],
+    difference: impl Fn(T, T) -> f64,
+) -> f64 {
+    if reference.len() != candidate.len() {
+        return f64::INFINITY;
+    }
+    reference
+        .iter()
+        .zip(candidate)
+        .map(|(&r, &c)| difference(r, c))
+        .fold(0.0, |worst, d| {
+            if d.is_nan() {
+                f64::INFINITY
+            } else {
+                worst.max(d)
+            }
+        })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// What was measured, e.g. `"band level max |Δ| (dB)"`.
@@ -340,6 +364,18 @@ mod tests {
         let m = Metrics::of_f64(&[0.0; 4], &[0.0, 1.0, 0.0, 0.0]);
         assert_eq!(m.correlation, 0.0);
         assert_eq!(m.relative_rms_error, f64::INFINITY);
+    }
+
+    #[test]
+    fn worst_difference_counts_nan_and_length_mismatch_as_infinite() {
+        let d = |a: f64, b: f64| (a - b).abs();
+        assert_eq!(worst_difference(&[1.0, 2.0], &[1.5, 2.0], d), 0.5);
+        assert_eq!(worst_difference::<f64>(&[], &[], d), 0.0);
+        assert_eq!(worst_difference(&[1.0], &[1.0, 2.0], d), f64::INFINITY);
+        assert_eq!(
+            worst_difference(&[f64::NAN, 1.0], &[0.0, 1.0], d),
+            f64::INFINITY
+        );
     }
 
     #[test]

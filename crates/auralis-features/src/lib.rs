@@ -32,7 +32,9 @@ mod stage;
 mod tempo;
 mod time_domain;
 
-use auralis_core::{Accuracy, AudioBuffer, Check, Error, ImplKind, Metrics, Result};
+use auralis_core::{
+    worst_difference, Accuracy, AudioBuffer, Check, Error, ImplKind, Metrics, Result,
+};
 
 pub use frames::{centred_frames, uncentred_frames};
 pub use math::fast_ln;
@@ -254,16 +256,9 @@ fn relative(a: f64, b: f64) -> f64 {
 
 /// Largest [`relative`] difference over two series (∞ if their lengths differ).
 fn worst<T: Copy + Into<f64>>(r: &[T], c: &[T], scale: f64) -> f64 {
-    if r.len() != c.len() {
-        return f64::INFINITY;
-    }
-    r.iter()
-        .zip(c)
-        .map(|(&a, &b)| relative(a.into() / scale, b.into() / scale))
-        .fold(
-            0.0,
-            |m, d| if d.is_nan() { f64::INFINITY } else { m.max(d) },
-        )
+    worst_difference(r, c, |a: T, b: T| {
+        relative(a.into() / scale, b.into() / scale)
+    })
 }
 
 /// Holds `candidate` against `reference` with the stated tolerances.
@@ -285,19 +280,9 @@ pub fn compare(reference: &FeatureResult, candidate: &FeatureResult) -> Accuracy
         &c.series.flatness,
         1e-3,
     ));
-    let rolloff = if r.series.rolloff_hz.len() == c.series.rolloff_hz.len() {
-        r.series
-            .rolloff_hz
-            .iter()
-            .zip(&c.series.rolloff_hz)
-            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).abs() / bin_hz)
-            .fold(
-                0.0,
-                |m: f64, d| if d.is_nan() { f64::INFINITY } else { m.max(d) },
-            )
-    } else {
-        f64::INFINITY
-    };
+    let rolloff = worst_difference(&r.series.rolloff_hz, &c.series.rolloff_hz, |a, b| {
+        (f64::from(a) - f64::from(b)).abs() / bin_hz
+    });
     let zcr = worst(&r.series.zcr, &c.series.zcr, 1.0);
     let frame_stereo = worst(
         &r.series.stereo_correlation,

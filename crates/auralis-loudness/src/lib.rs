@@ -24,7 +24,7 @@ mod settings;
 mod stage;
 mod weights;
 
-use auralis_core::{Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result};
+use auralis_core::{worst_difference, Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result};
 use auralis_dsp::kweighting::KWeighting;
 use auralis_dsp::truepeak::true_peak_channel_at;
 use auralis_dsp::truepeak_simd::{sample_peak_fast, true_peak_channel_fast};
@@ -167,15 +167,6 @@ fn peaks(
     }
 }
 
-/// `max` that lets a NaN through (as ∞), where `f64::max` would drop it.
-fn nan_aware_max(acc: f64, x: f64) -> f64 {
-    if x.is_nan() {
-        f64::INFINITY
-    } else {
-        acc.max(x)
-    }
-}
-
 /// What users hold two loudness meters to (the content-analysis issue's accuracy list, from
 /// EBU Tech 3341/3342 practice): integrated loudness within 0.01 LU, …
 pub const METER_INTEGRATED_LU: f64 = 0.01;
@@ -291,27 +282,20 @@ pub fn compare(reference: &LoudnessResult, candidate: &LoudnessResult) -> Accura
         reference.short_term_max_lufs,
         candidate.short_term_max_lufs,
     ));
-    // Largest difference in f32 steps of the value (∞ for NaN or one-sided ∞).
+    // Difference in f32 steps of the value (∞ for NaN or one-sided ∞).
     let series_error = |r: &[f32], c: &[f32]| {
-        if r.len() != c.len() {
-            return f64::INFINITY;
-        }
-        r.iter()
-            .zip(c)
-            .map(|(&a, &b)| {
-                if a == b {
-                    0.0
-                } else {
-                    let step = f64::from(a.abs()) * f64::from(f32::EPSILON) + LOUDNESS_TOLERANCE_LU;
-                    let d = f64::from(a) - f64::from(b);
-                    if d.is_finite() {
-                        d.abs() / step
-                    } else {
-                        f64::INFINITY
-                    }
-                }
-            })
-            .fold(0.0, nan_aware_max)
+        worst_difference(r, c, |a, b| {
+            if a == b {
+                return 0.0;
+            }
+            let step = f64::from(a.abs()) * f64::from(f32::EPSILON) + LOUDNESS_TOLERANCE_LU;
+            let d = f64::from(a) - f64::from(b);
+            if d.is_finite() {
+                d.abs() / step
+            } else {
+                f64::INFINITY
+            }
+        })
     };
     checks.push(Check::at_most(
         "momentary series (f32 steps)",
@@ -325,19 +309,13 @@ pub fn compare(reference: &LoudnessResult, candidate: &LoudnessResult) -> Accura
     ));
     // Largest relative difference between two per-channel peak lists.
     let peaks = |r: &[f64], c: &[f64]| {
-        if r.len() != c.len() {
-            return f64::INFINITY;
-        }
-        r.iter()
-            .zip(c)
-            .map(|(&a, &b)| {
-                if a == b {
-                    0.0
-                } else {
-                    (a - b).abs() / a.abs().max(1e-30)
-                }
-            })
-            .fold(0.0, nan_aware_max)
+        worst_difference(r, c, |a, b| {
+            if a == b {
+                0.0
+            } else {
+                (a - b).abs() / a.abs().max(1e-30)
+            }
+        })
     };
     checks.push(Check::at_most(
         "sample peak (relative)",
