@@ -6,6 +6,7 @@ use std::path::Path;
 
 use auralis::features::FeatureResult;
 use auralis::loudness::LoudnessResult;
+use auralis::pipeline::LoudnessSummary;
 use auralis::spectrum::SpectrumResult;
 use auralis::AudioBuffer;
 use serde_json::{json, Value};
@@ -27,21 +28,22 @@ pub enum Section {
 }
 
 /// A number, or `null` where the quantity does not exist (silence, too short).
-fn number(value: Option<f64>) -> Value {
+pub(crate) fn number(value: Option<f64>) -> Value {
     value
         .filter(|v| v.is_finite())
         .map_or(Value::Null, Value::from)
 }
 
 /// The loudness section: the summary a mastering engineer reads (series stay in the library).
-pub fn loudness_json(r: &LoudnessResult) -> Value {
+/// `auralis master --report` writes the same keys for its input and output.
+pub fn loudness_json(l: &LoudnessSummary) -> Value {
     json!({
-        "integrated_lufs": number(r.integrated_lufs),
-        "range_lu": number(r.range_lu),
-        "true_peak_dbtp": number(r.true_peak_dbtp()),
-        "sample_peak_dbfs": number(r.sample_peak_dbfs()),
-        "momentary_max_lufs": number(r.momentary_max_lufs),
-        "short_term_max_lufs": number(r.short_term_max_lufs),
+        "integrated_lufs": number(l.integrated_lufs),
+        "range_lu": number(l.range_lu),
+        "true_peak_dbtp": number(l.true_peak_dbtp),
+        "sample_peak_dbfs": number(l.sample_peak_dbfs),
+        "momentary_max_lufs": number(l.momentary_max_lufs),
+        "short_term_max_lufs": number(l.short_term_max_lufs),
     })
 }
 
@@ -100,7 +102,7 @@ pub fn json(file: &Path, audio: &AudioBuffer, sections: &Sections<'_>) -> Result
         doc["spectrum"] = serde_json::to_value(s).map_err(CliError::other)?;
     }
     if let Some(l) = loudness {
-        doc["loudness"] = loudness_json(l);
+        doc["loudness"] = loudness_json(&LoudnessSummary::from(l));
     }
     if let Some((f, features, tempo)) = sections.features {
         if features {
@@ -115,7 +117,7 @@ pub fn json(file: &Path, audio: &AudioBuffer, sections: &Sections<'_>) -> Result
         .map_err(CliError::other)
 }
 
-fn cell(value: Option<f64>, unit: &str) -> String {
+pub(crate) fn cell(value: Option<f64>, unit: &str) -> String {
     match value.filter(|v| v.is_finite()) {
         Some(v) => format!("{v:.2} {unit}"),
         None => "—".to_string(),

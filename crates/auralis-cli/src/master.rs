@@ -10,6 +10,7 @@ use auralis::pipeline::{LoudnessSummary, MasterReport, Mastered, Pipeline, Pipel
 use auralis::ImplKind;
 use serde_json::{json, Value};
 
+use crate::analysis::{cell, loudness_json};
 use crate::commands::{read, CliError};
 use crate::console;
 use crate::output::{prepare, Format};
@@ -112,56 +113,31 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     // rounds toward zero).
     let Mastered { audio, mut report } = mastered;
     let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
-    let input_tags = if request.strip_metadata {
-        Vec::new()
-    } else {
-        auralis::io::read_tags(input)
-    };
-    if !input_tags.is_empty() && !output.is_flac() {
-        console::note(
-            "auralis: note: WAV outputs carry only the loudness (bext); use a .flac output to \
-             keep the input's tags",
-        );
-    }
-    // WAV: a Broadcast WAV `bext` chunk with the EBU Tech 3285 loudness fields.
-    let bext = (!request.strip_metadata).then(|| {
-        let o = &report.output;
-        auralis::io::bext_chunk(
-            "mastered by auralis",
-            &auralis::io::BextLoudness {
-                integrated_lufs: o.integrated_lufs,
-                range_lu: o.range_lu,
-                true_peak_dbtp: o.true_peak_dbtp,
-                momentary_max_lufs: o.momentary_max_lufs,
-                short_term_max_lufs: o.short_term_max_lufs,
-            },
-        )
-    });
-    let tags = if request.strip_metadata {
-        Vec::new()
-    } else {
-        master_tags(input_tags, &report.output)
-    };
+    let (tags, bext) = output_metadata(
+        input,
+        output.is_flac(),
+        request.strip_metadata,
+        &report.output,
+    );
     output.write_tagged(
         &audio,
         Some(10f32.powf(request.ceiling as f32 / 20.0)),
         &tags,
         bext.as_deref(),
     )?;
-    let report = &mut report;
     report.timings_ms.insert("decode", decode_ms);
     report
         .timings_ms
         .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
 
     if let Some(path) = request.report {
-        let text = serde_json::to_string_pretty(&report_json(input, request.output, report))
+        let text = serde_json::to_string_pretty(&report_json(input, request.output, &report))
             .map_err(CliError::other)?
             + "\n";
         auralis::io::write_atomically(path, text.as_bytes())
             .map_err(|e| CliError::other(format!("cannot write the report: {e}")))?;
     }
-    let table = table(report);
+    let table = table(&report);
     if request.output == Path::new("-") {
         // Standard output carries the audio: the table goes to standard error.
         for line in table.lines() {
@@ -171,6 +147,42 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
     } else {
         console::out(&table)
     }
+}
+
+/// The metadata the output holds (none with `--strip-metadata`): a FLAC output, the input's
+/// tags and the master's loudness tags as Vorbis comments; a WAV output, a Broadcast WAV
+/// `bext` chunk with the EBU Tech 3285 loudness fields (the input's tags are not carried
+/// into WAV yet, and a note says so when there were some).
+fn output_metadata(
+    input: &Path,
+    flac: bool,
+    strip: bool,
+    loudness: &LoudnessSummary,
+) -> (Vec<(String, String)>, Option<Vec<u8>>) {
+    if strip {
+        return (Vec::new(), None);
+    }
+    let input_tags = auralis::io::read_tags(input);
+    if flac {
+        return (master_tags(input_tags, loudness), None);
+    }
+    if !input_tags.is_empty() {
+        console::note(
+            "auralis: note: WAV outputs carry only the loudness (bext); use a .flac output to \
+             keep the input's tags",
+        );
+    }
+    let bext = auralis::io::bext_chunk(
+        "mastered by auralis",
+        &auralis::io::BextLoudness {
+            integrated_lufs: loudness.integrated_lufs,
+            range_lu: loudness.range_lu,
+            true_peak_dbtp: loudness.true_peak_dbtp,
+            momentary_max_lufs: loudness.momentary_max_lufs,
+            short_term_max_lufs: loudness.short_term_max_lufs,
+        },
+    );
+    (Vec::new(), Some(bext))
 }
 
 /// Tracks shorter than this get no progress bar: they are done before it would be read.
@@ -189,21 +201,6 @@ fn progress_bar(duration_secs: f64) -> Option<indicatif::ProgressBar> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
-}
-
-fn number(v: Option<f64>) -> Value {
-    v.filter(|v| v.is_finite()).map_or(Value::Null, Value::from)
-}
-
-fn loudness_json(l: &LoudnessSummary) -> Value {
-    json!({
-        "integrated_lufs": number(l.integrated_lufs),
-        "range_lu": number(l.range_lu),
-        "true_peak_dbtp": number(l.true_peak_dbtp),
-        "sample_peak_dbfs": number(l.sample_peak_dbfs),
-        "momentary_max_lufs": number(l.momentary_max_lufs),
-        "short_term_max_lufs": number(l.short_term_max_lufs),
-    })
 }
 
 /// The `--report` document.
@@ -230,11 +227,6 @@ pub fn report_json(input: &Path, output: &Path, r: &MasterReport) -> Value {
         "warnings": r.warnings,
         "timings_ms": r.timings_ms,
     })
-}
-
-fn cell(v: Option<f64>, unit: &str) -> String {
-    v.filter(|v| v.is_finite())
-        .map_or("—".to_string(), |v| format!("{v:.2} {unit}"))
 }
 
 /// The before/after table.
