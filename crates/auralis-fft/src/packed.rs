@@ -219,19 +219,27 @@ impl WithSimd for SplitMagnitudes<'_> {
             .iter_mut()
             .zip(bins.iter().zip(bins.iter().rev()))
             .zip(self.own[1..].iter().zip(&self.mirror[1..]));
-        // Two loops rather than a branch per bin, so each vectorizes.
+        // One monomorphised loop per value rather than a branch per bin, so each vectorizes.
         match self.value {
-            Value::Magnitude => {
-                for ((out, (&own_bin, &mirror_bin)), (&p, &q)) in pairs {
-                    *out = Value::Magnitude.of(p * own_bin + q * mirror_bin.conj());
-                }
-            }
-            Value::Power => {
-                for ((out, (&own_bin, &mirror_bin)), (&p, &q)) in pairs {
-                    *out = Value::Power.of(p * own_bin + q * mirror_bin.conj());
-                }
-            }
+            Value::Magnitude => write_bins(pairs, |x| Value::Magnitude.of(x)),
+            Value::Power => write_bins(pairs, |x| Value::Power.of(x)),
         }
+    }
+}
+
+/// `out = value(P_k·Z_k + Q_k·conj(Z_{M−k}))` for every `(out, (Z_k, Z_{M−k})), (P_k, Q_k)`.
+#[inline(always)]
+fn write_bins<'a>(
+    pairs: impl Iterator<
+        Item = (
+            (&'a mut f32, (&'a Complex32, &'a Complex32)),
+            (&'a Complex32, &'a Complex32),
+        ),
+    >,
+    value: impl Fn(Complex32) -> f32,
+) {
+    for ((out, (&own_bin, &mirror_bin)), (&p, &q)) in pairs {
+        *out = value(p * own_bin + q * mirror_bin.conj());
     }
 }
 
