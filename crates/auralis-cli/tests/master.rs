@@ -4,19 +4,15 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
 use auralis::io::{read_audio, write_wav, SampleFormat};
 use common::{auralis, s};
 
 #[test]
 fn master_writes_a_file_on_target_with_a_report() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.wav");
-    write_wav(
-        &input,
-        &auralis_fixtures::generate_seconds(12.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
+    let input = music_wav(dir.path(), "in.wav", 12.0);
     let output = dir.path().join("out.wav");
     let report = dir.path().join("report.json");
     let out = auralis(&[
@@ -72,20 +68,8 @@ fn master_writes_a_file_on_target_with_a_report() {
 #[test]
 fn bad_requests_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.wav");
-    write_wav(
-        &input,
-        &auralis_fixtures::generate_seconds(4.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
-    let short = dir.path().join("short.wav");
-    write_wav(
-        &short,
-        &auralis_fixtures::generate_seconds(1.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
+    let input = music_wav(dir.path(), "in.wav", 4.0);
+    let short = music_wav(dir.path(), "short.wav", 1.0);
     let output = dir.path().join("out.wav");
     for args in [
         vec!["master", s(&input), s(&output), "--preset", "extreme"],
@@ -109,13 +93,7 @@ fn bad_requests_are_one_line_errors() {
 #[test]
 fn a_rerun_gives_the_same_bits_dither_included() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.wav");
-    write_wav(
-        &input,
-        &auralis_fixtures::generate_seconds(6.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
+    let input = music_wav(dir.path(), "in.wav", 6.0);
     let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
     for out in [&a, &b] {
         let run = auralis(&[
@@ -149,13 +127,7 @@ fn a_rerun_gives_the_same_bits_dither_included() {
 #[test]
 fn flac_output_decodes_to_the_same_codes_as_24_bit_wav() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.wav");
-    write_wav(
-        &input,
-        &auralis_fixtures::generate_seconds(7.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
+    let input = music_wav(dir.path(), "in.wav", 7.0);
     let (flac, wav) = (dir.path().join("m.flac"), dir.path().join("m.wav"));
     assert!(auralis(&["master", s(&input), s(&flac)]).status.success());
     assert!(
@@ -257,13 +229,7 @@ fn sample_rate_conversion_and_a_reference_at_another_rate() {
 #[test]
 fn a_wav_master_states_its_loudness_in_bext_and_still_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.wav");
-    write_wav(
-        &input,
-        &auralis_fixtures::generate_seconds(6.0),
-        SampleFormat::Float32,
-    )
-    .unwrap();
+    let input = music_wav(dir.path(), "in.wav", 6.0);
     let output = dir.path().join("out.wav");
     assert!(
         auralis(&["master", s(&input), s(&output), "--format", "wav24"])
@@ -296,4 +262,16 @@ fn a_wav_master_states_its_loudness_in_bext_and_still_reads() {
         .unwrap()
         .windows(4)
         .any(|w| w == b"bext"));
+}
+
+/// `seconds` of the standard music written as a 32-bit float WAV named `name` in `dir`.
+fn music_wav(dir: &Path, name: &str, seconds: f64) -> PathBuf {
+    let path = dir.join(name);
+    write_wav(
+        &path,
+        &auralis_fixtures::generate_seconds(seconds),
+        SampleFormat::Float32,
+    )
+    .unwrap();
+    path
 }
