@@ -119,31 +119,7 @@ pub fn physical_cores(cpuinfo: &str) -> Option<usize> {
     (!cores.is_empty()).then_some(cores.len())
 }
 
-/// The widest SIMD level this CPU supports, as detected at run time.
-pub fn simd_level() -> &'static str {
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            "avx512f"
-        } else if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            "avx2+fma"
-        } else if std::arch::is_x86_feature_detected!("sse4.2") {
-            "sse4.2"
-        } else {
-            "scalar"
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        "neon"
-    }
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        "scalar"
-    }
-}
+pub use auralis_core::simd_level;
 
 /// The `Simd` type pulp dispatches to on this CPU, e.g. `V3` (AVX2+FMA) or `V4` (AVX-512).
 pub fn pulp_arch() -> String {

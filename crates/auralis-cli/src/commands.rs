@@ -82,33 +82,26 @@ enum Command {
     },
     /// Master a track: analysis, EQ toward a preset's curve or a reference's balance,
     /// compression, gain to the loudness target (hit by measurement), true-peak limiting.
+    /// `master IN OUT` masters one track; `master --out-dir DIR INPUT...` a batch.
     Master {
+        /// IN OUT (one track), or with --out-dir the inputs: files, or directories searched
+        /// recursively for WAV, FLAC, MP3, Ogg Vorbis and AIFF files.
+        #[arg(required = true, value_name = "PATHS")]
+        paths: Vec<PathBuf>,
+        /// Output sample format [default: f32 for a .wav name and in a batch, flac for a
+        /// .flac name, wav24 for -, FIFOs and devices].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Replace existing outputs.
+        #[arg(long)]
+        overwrite: bool,
         #[command(flatten)]
-        io: IoArgs,
-        /// Preset: balanced (default), warm, bright, gentle, loud (−9 LUFS).
-        #[arg(long, conflicts_with = "reference")]
-        preset: Option<String>,
-        /// Match this track's spectral balance and (unless --target-lufs) its loudness.
-        #[arg(long)]
-        reference: Option<PathBuf>,
-        /// Integrated loudness target, LUFS [default: the preset's, else the reference's,
-        /// else -14].
-        #[arg(long, allow_negative_numbers = true)]
-        target_lufs: Option<f64>,
-        /// True-peak ceiling, dBTP.
-        #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
-        ceiling: f64,
-        /// Also write the before/after report as JSON here (atomically).
-        #[arg(long)]
+        mastering: MasteringArgs,
+        /// Also write the before/after report as JSON here (atomically; one track only).
+        #[arg(long, conflicts_with = "out_dir")]
         report: Option<PathBuf>,
-        /// Write no tags: neither the input's nor the loudness tags (FLAC outputs carry
-        /// both by default).
-        #[arg(long)]
-        strip_metadata: bool,
-        /// Output sample rate, Hz (the input is converted with rubato before mastering, so
-        /// the loudness and the ceiling hold at the new rate).
-        #[arg(long, value_name = "HZ")]
-        sample_rate: Option<u32>,
+        #[command(flatten)]
+        batch: BatchFlags,
     },
     /// Apply the lookahead limiter.
     Limit {
@@ -127,6 +120,60 @@ enum Command {
         #[arg(long)]
         true_peak: bool,
     },
+}
+
+/// The mastering options, for one track and for a batch alike.
+#[derive(Debug, Args)]
+struct MasteringArgs {
+    /// Preset: balanced (default), warm, bright, gentle, loud (−9 LUFS).
+    #[arg(long, conflicts_with = "reference")]
+    preset: Option<String>,
+    /// Match this track's spectral balance and (unless --target-lufs) its loudness.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    /// Integrated loudness target, LUFS [default: the preset's, else the reference's,
+    /// else -14].
+    #[arg(long, allow_negative_numbers = true)]
+    target_lufs: Option<f64>,
+    /// True-peak ceiling, dBTP.
+    #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+    ceiling: f64,
+    /// Write no tags: neither the input's nor the loudness tags (FLAC outputs carry
+    /// both by default).
+    #[arg(long)]
+    strip_metadata: bool,
+    /// Output sample rate, Hz (the input is converted with rubato before mastering, so
+    /// the loudness and the ceiling hold at the new rate).
+    #[arg(long, value_name = "HZ")]
+    sample_rate: Option<u32>,
+}
+
+/// Batch mastering (`--out-dir`).
+#[derive(Debug, Args)]
+struct BatchFlags {
+    /// Master every input into this folder, keeping each file's path relative to the
+    /// input directory it was found in.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Tracks in flight at once [default: what the lab measured best on this machine].
+    #[arg(long, requires = "out_dir")]
+    jobs: Option<usize>,
+    /// Skip tracks whose output is up to date (its record in the state folder matches the
+    /// input, the settings, the auralis version and the SIMD level).
+    #[arg(long, requires = "out_dir")]
+    skip_existing: bool,
+    /// Master only shard I of N (I from 0): a deterministic, duration-balanced share.
+    #[arg(long, value_name = "I/N", requires = "out_dir")]
+    shard: Option<String>,
+    /// List what would be done and why, and touch nothing.
+    #[arg(long, requires = "out_dir")]
+    dry_run: bool,
+    /// Write the batch summary as JSON here (atomically).
+    #[arg(long, requires = "out_dir")]
+    summary: Option<PathBuf>,
+    /// Where the --skip-existing records live [default: DIR/.auralis-state].
+    #[arg(long, value_name = "DIR", requires = "out_dir")]
+    state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +212,15 @@ impl CliError {
         CliError {
             code: 1,
             message: err.to_string(),
+        }
+    }
+
+    /// A failure with its own exit code (a batch: 1 when some tracks failed, 130 / 143
+    /// when a signal stopped it).
+    pub fn with_code(code: u8, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: message.into(),
         }
     }
 
@@ -334,30 +390,59 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             run_dynamics(&io, &settings, forced)
         }
         Command::Master {
-            io,
-            preset,
-            reference,
-            target_lufs,
-            ceiling,
+            paths,
+            format,
+            overwrite,
+            mastering,
             report,
-            strip_metadata,
-            sample_rate,
-        } => crate::master::run(
-            &io.input,
-            &crate::master::Request {
-                output: &io.output,
-                format: io.format,
-                overwrite: io.overwrite,
-                preset: preset.as_deref(),
-                reference: reference.as_deref(),
-                target_lufs,
-                ceiling,
-                report: report.as_deref(),
-                strip_metadata,
-                sample_rate,
-            },
-            forced,
-        ),
+            batch,
+        } => {
+            let options = crate::master::Options {
+                preset: mastering.preset,
+                reference: mastering.reference,
+                target_lufs: mastering.target_lufs,
+                ceiling: mastering.ceiling,
+                strip_metadata: mastering.strip_metadata,
+                sample_rate: mastering.sample_rate,
+                forced,
+            };
+            match batch.out_dir {
+                Some(out_dir) => crate::batch::run(
+                    crate::batch::BatchArgs {
+                        inputs: paths,
+                        out_dir,
+                        format,
+                        overwrite,
+                        jobs: batch.jobs,
+                        skip_existing: batch.skip_existing,
+                        shard: batch.shard,
+                        dry_run: batch.dry_run,
+                        summary: batch.summary,
+                        state_dir: batch.state_dir,
+                    },
+                    &options,
+                ),
+                None => {
+                    let [input, output] = <[PathBuf; 2]>::try_from(paths).map_err(|paths| {
+                        CliError::usage(format!(
+                            "master takes IN OUT ({} path(s) given); for many tracks use \
+                             --out-dir DIR INPUT...",
+                            paths.len()
+                        ))
+                    })?;
+                    crate::master::run(
+                        &input,
+                        &crate::master::Request {
+                            output: &output,
+                            format,
+                            overwrite,
+                            report: report.as_deref(),
+                            options,
+                        },
+                    )
+                }
+            }
+        }
         Command::Limit {
             io,
             ceiling,

@@ -8,6 +8,7 @@
 //! existing file unless `--overwrite` is given, and no temporary file outlives the process.
 
 pub mod analysis;
+pub mod batch;
 pub mod commands;
 pub mod console;
 pub mod master;

@@ -4,16 +4,17 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use auralis::pipeline::{LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings};
-use auralis::ImplKind;
+use auralis::{AudioBuffer, ImplKind};
 use serde_json::{json, Value};
 
 use crate::analysis::{cell, loudness_json};
 use crate::commands::{read, CliError};
 use crate::console;
-use crate::output::{prepare, Format};
+use crate::output::{prepare, Format, PreparedOutput};
 
 /// Version of `master --report`'s layout; bumped when a key is renamed, removed or changes
 /// meaning (adding keys does not bump it).
@@ -24,13 +25,131 @@ pub struct Request<'a> {
     pub output: &'a Path,
     pub format: Option<Format>,
     pub overwrite: bool,
-    pub preset: Option<&'a str>,
-    pub reference: Option<&'a Path>,
+    pub report: Option<&'a Path>,
+    pub options: Options,
+}
+
+/// The mastering options one file and a batch share.
+pub struct Options {
+    pub preset: Option<String>,
+    pub reference: Option<std::path::PathBuf>,
     pub target_lufs: Option<f64>,
     pub ceiling: f64,
-    pub report: Option<&'a Path>,
     pub strip_metadata: bool,
     pub sample_rate: Option<u32>,
+    /// `--impl`, if given.
+    pub forced: Option<ImplKind>,
+}
+
+/// The pipeline settings for each sample rate met, built from a preset or from a reference
+/// read once (and converted to each rate it is needed at), so a batch does not re-read and
+/// re-analyse its reference for every track.
+pub struct SettingsSource {
+    options_target: Option<f64>,
+    ceiling: f64,
+    preset: Option<String>,
+    reference: Option<AudioBuffer>,
+    built: Mutex<Vec<(u32, PipelineSettings)>>,
+}
+
+impl SettingsSource {
+    /// Checks the preset name and reads the reference now, before any track is touched.
+    pub fn new(options: &Options) -> Result<Self, CliError> {
+        let reference = options.reference.as_deref().map(read).transpose()?;
+        if reference.is_none() {
+            PipelineSettings::preset(options.preset.as_deref().unwrap_or("balanced"))?;
+        }
+        Ok(SettingsSource {
+            options_target: options.target_lufs,
+            ceiling: options.ceiling,
+            preset: options.preset.clone(),
+            reference,
+            built: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The settings for a track at `rate`.
+    pub fn for_rate(&self, rate: u32) -> Result<PipelineSettings, CliError> {
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, settings)) = built.iter().find(|(r, _)| *r == rate) {
+            return Ok(settings.clone());
+        }
+        let mut settings = match &self.reference {
+            // A reference at another rate is converted to the master's rate.
+            Some(reference) => PipelineSettings::reference(
+                &auralis::io::convert_rate(reference, rate).map_err(CliError::usage)?,
+            )?,
+            None => PipelineSettings::preset(self.preset.as_deref().unwrap_or("balanced"))?,
+        };
+        settings.target_lufs = self.options_target;
+        settings.ceiling_dbtp = self.ceiling;
+        built.push((rate, settings.clone()));
+        Ok(settings)
+    }
+}
+
+/// What happens while one track is mastered, for progress displays.
+pub enum Event<'a> {
+    /// Decoded: the track's duration, seconds.
+    Decoded(f64),
+    /// A step of the chain ([`auralis::pipeline::STEPS`]) is done.
+    Step(&'a str),
+}
+
+/// Masters `input` into `output`: decode, convert the rate if asked, master, dither, write
+/// with metadata. Returns the report (with decode and encode timings) and the input's
+/// duration. The one path both `master IN OUT` and a batch take, so a batch's outputs are
+/// the single-file command's, bit for bit.
+pub fn master_file(
+    input: &Path,
+    output: &PreparedOutput,
+    options: &Options,
+    settings: &SettingsSource,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Result<(MasterReport, f64), CliError> {
+    let clock = Instant::now();
+    let audio = read(input)?;
+    let duration = audio.duration_secs();
+    observe(Event::Decoded(duration));
+    // Dither seeded from the input's content (as read): a re-run gives the same bits.
+    let seed = auralis::io::content_seed(&audio);
+    let audio = match options.sample_rate {
+        Some(rate) => auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?,
+        None => audio,
+    };
+    output.check_fits(&audio)?;
+    let settings = settings.for_rate(audio.sample_rate())?;
+    let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
+
+    let pipeline = Pipeline::new(settings, audio.sample_rate())?;
+    let kind = options
+        .forced
+        .unwrap_or_else(|| auralis::selection::choose(auralis::pipeline::NAME, &audio));
+    let mastered =
+        pipeline.process_observed(kind, &audio, &mut |step| observe(Event::Step(step)))?;
+    drop(audio);
+    let clock = Instant::now();
+    // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
+    // rounds toward zero).
+    let Mastered { audio, mut report } = mastered;
+    let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
+    let (tags, bext) = output_metadata(
+        input,
+        output.is_flac(),
+        options.strip_metadata,
+        &report.output,
+    );
+    output.write_tagged(
+        &audio,
+        Some(10f32.powf(options.ceiling as f32 / 20.0)),
+        &tags,
+        bext.as_deref(),
+    )?;
+    report.timings_ms.insert("decode", decode_ms);
+    report
+        .timings_ms
+        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
+    Ok((report, duration))
 }
 
 /// The tags a master carries: the input's (minus stale loudness tags) and the master's own
@@ -62,7 +181,7 @@ pub fn master_tags(
 }
 
 /// Masters `input` as `request` says.
-pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Result<(), CliError> {
+pub fn run(input: &Path, request: &Request<'_>) -> Result<(), CliError> {
     let output = prepare(input, request.output, request.format, request.overwrite)?;
     if let Some(report) = request.report {
         if report == input || report == request.output {
@@ -72,64 +191,27 @@ pub fn run(input: &Path, request: &Request<'_>, forced: Option<ImplKind>) -> Res
             )));
         }
     }
-    let clock = Instant::now();
-    let audio = read(input)?;
-    // Dither seeded from the input's content (as read): a re-run gives the same bits.
-    let seed = auralis::io::content_seed(&audio);
-    let audio = match request.sample_rate {
-        Some(rate) => auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?,
-        None => audio,
-    };
-    output.check_fits(&audio)?;
-    let mut settings = match request.reference {
-        Some(path) => {
-            // A reference at another rate is converted to the master's rate.
-            let reference = auralis::io::convert_rate(&read(path)?, audio.sample_rate())
-                .map_err(CliError::usage)?;
-            PipelineSettings::reference(&reference)?
-        }
-        None => PipelineSettings::preset(request.preset.unwrap_or("balanced"))?,
-    };
-    settings.target_lufs = request.target_lufs;
-    settings.ceiling_dbtp = request.ceiling;
-    let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
-
-    let pipeline = Pipeline::new(settings, audio.sample_rate())?;
-    let kind =
-        forced.unwrap_or_else(|| auralis::selection::choose(auralis::pipeline::NAME, &audio));
-    let bar = progress_bar(audio.duration_secs());
-    let mastered = pipeline.process_observed(kind, &audio, &mut |step| {
-        if let Some(bar) = &bar {
-            bar.inc(1);
-            bar.set_message(format!("{step} done"));
-        }
-    })?;
+    let settings = SettingsSource::new(&request.options)?;
+    let mut bar = None;
+    let (report, _) =
+        master_file(
+            input,
+            &output,
+            &request.options,
+            &settings,
+            &mut |event| match event {
+                Event::Decoded(secs) => bar = progress_bar(secs),
+                Event::Step(step) => {
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                        bar.set_message(format!("{step} done"));
+                    }
+                }
+            },
+        )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    drop(audio);
-    let clock = Instant::now();
-    // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
-    // rounds toward zero).
-    let Mastered { audio, mut report } = mastered;
-    let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
-    let (tags, bext) = output_metadata(
-        input,
-        output.is_flac(),
-        request.strip_metadata,
-        &report.output,
-    );
-    output.write_tagged(
-        &audio,
-        Some(10f32.powf(request.ceiling as f32 / 20.0)),
-        &tags,
-        bext.as_deref(),
-    )?;
-    report.timings_ms.insert("decode", decode_ms);
-    report
-        .timings_ms
-        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
-
     if let Some(path) = request.report {
         let text = serde_json::to_string_pretty(&report_json(input, request.output, &report))
             .map_err(CliError::other)?

@@ -40,6 +40,15 @@ impl Format {
     fn is_flac(self) -> bool {
         self == Format::Flac
     }
+
+    /// The file name extension of outputs in this format.
+    pub fn extension(self) -> &'static str {
+        if self.is_flac() {
+            "flac"
+        } else {
+            "wav"
+        }
+    }
 }
 
 /// An output that passed every check that can be made before processing.

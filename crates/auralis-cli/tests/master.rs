@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use auralis::io::{read_audio, write_wav, SampleFormat};
-use common::{auralis, s};
+use common::{auralis, music_wav, s};
 
 #[test]
 fn master_writes_a_file_on_target_with_a_report() {
@@ -262,16 +260,4 @@ fn a_wav_master_states_its_loudness_in_bext_and_still_reads() {
         .unwrap()
         .windows(4)
         .any(|w| w == b"bext"));
-}
-
-/// `seconds` of the standard music written as a 32-bit float WAV named `name` in `dir`.
-fn music_wav(dir: &Path, name: &str, seconds: f64) -> PathBuf {
-    let path = dir.join(name);
-    write_wav(
-        &path,
-        &auralis_fixtures::generate_seconds(seconds),
-        SampleFormat::Float32,
-    )
-    .unwrap();
-    path
 }

@@ -23,6 +23,7 @@
 
 pub mod alloc_count;
 pub mod audio;
+pub mod cpu;
 pub mod error;
 pub mod memory;
 pub mod metrics;
@@ -31,6 +32,7 @@ pub mod stage;
 pub mod stream;
 
 pub use audio::{first_invalid_sample, first_non_finite, AudioBuffer, MAX_SAMPLE_MAGNITUDE};
+pub use cpu::simd_level;
 pub use error::{AudioError, Error, Result};
 pub use metrics::{worst_difference, Accuracy, Check, Metrics};
 pub use stage::{ImplKind, LabStage, Stage, ThreadIndependence, Trace, POISON};

@@ -22,6 +22,31 @@ pub struct Selection {
     pub source: String,
     /// Per stage name (`"spectrum"`, `"eq"`, …).
     pub stages: BTreeMap<String, StageSelection>,
+    /// How a batch of tracks runs best on the measured machine (absent in older files: then
+    /// one track per core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchSelection>,
+}
+
+/// How many tracks a batch keeps in flight by default, as the lab's `batch` measurement
+/// decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchStrategy {
+    /// One track at a time, each with the single-thread pipeline.
+    Sequential,
+    /// One track per core at once.
+    AcrossFiles,
+    /// One track at a time, each with the parallel pipeline.
+    WithinFiles,
+}
+
+/// The batch decision and its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchSelection {
+    pub strategy: BatchStrategy,
+    /// Why: the measured throughputs.
+    pub reason: String,
 }
 
 /// The buckets of one stage, ordered by increasing size.
@@ -61,6 +86,16 @@ impl Selection {
             schema_version: SCHEMA_VERSION,
             source: "none".into(),
             stages: BTreeMap::new(),
+            batch: None,
+        }
+    }
+
+    /// Tracks in flight for a batch on a machine with `cores` cores: one per core when
+    /// across-files parallelism won (or nothing was measured), else one.
+    pub fn batch_jobs(&self, cores: usize) -> usize {
+        match self.batch.as_ref().map(|b| b.strategy) {
+            Some(BatchStrategy::Sequential | BatchStrategy::WithinFiles) => 1,
+            Some(BatchStrategy::AcrossFiles) | None => cores.max(1),
         }
     }
 

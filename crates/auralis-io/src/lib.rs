@@ -31,6 +31,7 @@ mod flac;
 mod format;
 mod header;
 mod output;
+mod probe;
 mod rate;
 mod read;
 mod write;
@@ -43,6 +44,7 @@ pub use error::IoError;
 pub use flac::{write_flac_output, FLAC_BLOCK};
 pub use format::{SampleFormat, WavSpec};
 pub use output::{OutputKind, OutputPath};
+pub use probe::{is_audio_file_name, probe_duration_secs, AUDIO_EXTENSIONS};
 pub use rate::convert_rate;
 pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
 pub use write::{

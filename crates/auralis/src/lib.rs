@@ -23,7 +23,8 @@
 //! ```
 
 pub use auralis_core::{
-    AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor, MAX_SAMPLE_MAGNITUDE,
+    simd_level, AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor,
+    MAX_SAMPLE_MAGNITUDE,
 };
 
 /// WAV reading and atomic writing.

@@ -36,6 +36,12 @@ pub fn choose(stage: &str, audio: &AudioBuffer) -> ImplKind {
     selection().choose(stage, audio.len() as u64)
 }
 
+/// Tracks a batch keeps in flight by default on a machine with `cores` cores (the lab's
+/// `batch` measurement; see [`Selection::batch_jobs`]).
+pub fn batch_jobs(cores: usize) -> usize {
+    selection().batch_jobs(cores)
+}
+
 /// The one path every facade call takes: `stage` run with the implementation selected for
 /// its name and `audio`'s length. (Each facade function is this plus its stage: no stage
 /// re-derives its selection key or its dispatch.)

@@ -3,7 +3,7 @@
 // Each test binary uses a subset of these.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs the `auralis` binary with `args`.
@@ -23,4 +23,17 @@ pub fn s(p: &Path) -> &str {
 pub fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{out:?}");
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Writes `seconds` of the generated music fixture as a float WAV (equal lengths give equal
+/// content).
+pub fn music_wav(dir: &Path, name: &str, seconds: f64) -> PathBuf {
+    let path = dir.join(name);
+    auralis::io::write_wav(
+        &path,
+        &auralis_fixtures::generate_seconds(seconds),
+        auralis::io::SampleFormat::Float32,
+    )
+    .unwrap();
+    path
 }
