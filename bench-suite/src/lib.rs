@@ -30,6 +30,7 @@
 
 pub mod alloc_counter;
 pub mod bandwidth;
+pub mod batch;
 pub mod check;
 pub mod compare;
 pub mod error;

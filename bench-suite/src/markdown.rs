@@ -53,6 +53,9 @@ pub fn render(report: &Report, plots: &[String]) -> String {
     for stage in &report.stages {
         write_stage(&mut md, stage, plots);
     }
+    if let Some(batch) = &report.batch {
+        crate::batch::write_markdown(&mut md, batch, plots);
+    }
     write_machine(&mut md, report);
     md
 }

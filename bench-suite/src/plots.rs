@@ -51,7 +51,61 @@ pub fn render_all(report: &Report) -> (Vec<Plot>, Vec<String>) {
             }
         }
     }
+    if let Some(batch) = &report.batch {
+        match batch_plot(batch) {
+            Some(Ok(svg)) => plots.push(Plot {
+                file: crate::batch::PLOT_FILE.into(),
+                svg,
+            }),
+            Some(Err(e)) => errors.push(format!("{}: {e}", crate::batch::PLOT_FILE)),
+            None => {}
+        }
+    }
     (plots, errors)
+}
+
+/// Throughput (× real time) against the number of jobs, one line per set of tracks, with
+/// the within-files strategy (one track at a time, parallel pipeline) as a level.
+fn batch_plot(batch: &crate::batch::BatchReport) -> Option<Result<String, String>> {
+    let curves = crate::batch::throughput_curves(batch);
+    let top = curves
+        .iter()
+        .flat_map(|(_, p, w)| p.iter().map(|q| q.1).chain(*w))
+        .fold(0.0f64, f64::max);
+    if curves.is_empty() || top <= 0.0 {
+        return None;
+    }
+    let x_range = 0.8f64..4.2;
+    Some(draw_svg(|root| {
+        let mut chart = chart_frame(
+            root,
+            "batch: throughput against jobs".to_string(),
+            70,
+            x_range.clone(),
+            0.0..top * 1.15,
+        )?;
+        chart
+            .configure_mesh()
+            .x_labels(4)
+            .x_desc("tracks in flight (jobs), single-thread pipeline each")
+            .y_desc("× real time")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (name, points, within)) in curves.iter().enumerate() {
+            let color = SERIES_COLORS[i % SERIES_COLORS.len()];
+            draw_marked_line(&mut chart, points, color, format!("{name} across files"), 4)?;
+            if let Some(w) = within {
+                draw_level(
+                    &mut chart,
+                    x_range.clone(),
+                    *w,
+                    color,
+                    &format!("{name} within files (1 job, parallel pipeline)"),
+                )?;
+            }
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }))
 }
 
 fn impl_color(kind: ImplKind) -> RGBColor {

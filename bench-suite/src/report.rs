@@ -35,6 +35,9 @@ pub struct Report {
     pub stages: Vec<StageReport>,
     /// What `cargo xtask select` would write from this report (standard fixtures only).
     pub selection: Selection,
+    /// The batch measurement (`batch.rs`), when the run included it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<crate::batch::BatchReport>,
 }
 
 /// Percentiles of the wall time of identical, fixed work timed many times on one thread:

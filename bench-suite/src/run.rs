@@ -225,6 +225,7 @@ pub fn run_bench(
         inputs: inputs.iter().map(|i| i.info.clone()).collect(),
         stages: stage_reports,
         selection: auralis_core::selection::Selection::empty(),
+        batch: None,
     };
     report.selection = crate::select::select(&report);
     report

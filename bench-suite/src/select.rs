@@ -286,7 +286,7 @@ pub fn select(report: &Report) -> Selection {
             report.machine.unix_time_secs
         ),
         stages: Default::default(),
-        batch: None,
+        batch: report.batch.as_ref().and_then(crate::batch::selection),
     };
     for stage in &report.stages {
         let stage_selection = select_stage(stage);

@@ -241,5 +241,6 @@ pub fn report(stage: &str, cells: Vec<Cell>, cores: usize) -> Report {
             traces: vec![],
         }],
         selection: Selection::empty(),
+        batch: None,
     }
 }

@@ -46,7 +46,13 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Generate the standard fixtures and write fixtures/manifest.json.
-    Fixtures,
+    Fixtures {
+        /// Instead, write the batch measurement's tracks as WAV files to
+        /// fixtures/batch-<SECS>s/ (e.g. 10x30: ten 30 s tracks), to time `auralis master
+        /// --out-dir` on the files the lab masters in memory.
+        #[arg(long, value_name = "COUNTxSECS")]
+        batch: Option<String>,
+    },
     /// Measure every stage: accuracy, timing, streaming; write reports.
     Bench(BenchArgs),
     /// Write reports/selection.json (the facade's defaults) from a report.
@@ -199,7 +205,7 @@ fn clap_exit(e: clap::Error) -> ExitCode {
 fn run(cli: Cli) -> LabResult<ExitCode> {
     let root = workspace_root();
     match cli.command {
-        Command::Fixtures => fixtures(&root),
+        Command::Fixtures { batch } => fixtures(&root, batch.as_deref()),
         Command::Bench(args) => bench(&root, args),
         Command::Select { from, to } => select_cmd(&root, from, to),
         Command::Baseline { from, to } => baseline(&root, from, to),
@@ -215,13 +221,30 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
     }
 }
 
-fn fixtures(root: &Path) -> LabResult<ExitCode> {
-    let dir = root.join("fixtures");
+fn fixtures(root: &Path, batch: Option<&str>) -> LabResult<ExitCode> {
+    let (dir, specs) = match batch {
+        None => (root.join("fixtures"), auralis_fixtures::standard()),
+        Some(spec) => {
+            let parsed = spec
+                .split_once('x')
+                .and_then(|(n, s)| Some((n.parse::<usize>().ok()?, s.parse::<f64>().ok()?)))
+                .filter(|&(n, s)| (1..=1000).contains(&n) && s > 0.0 && s <= 3600.0);
+            let Some((count, secs)) = parsed else {
+                return Err(LabError::Usage(format!(
+                    "--batch {spec}: expected COUNTxSECS, e.g. 10x30 (1–1000 tracks of up to 3600 s)"
+                )));
+            };
+            (
+                root.join("fixtures").join(format!("batch-{secs:.0}s")),
+                auralis_fixtures::batch_set(count, secs),
+            )
+        }
+    };
     std::fs::create_dir_all(&dir).map_err(|e| {
         LabError::Output(format!("{}: cannot create directory: {e}", dir.display()))
     })?;
-    let manifest = auralis_fixtures::ensure_all(&dir, &auralis_fixtures::standard())
-        .map_err(|e| LabError::Output(e.to_string()))?;
+    let manifest =
+        auralis_fixtures::ensure_all(&dir, &specs).map_err(|e| LabError::Output(e.to_string()))?;
     for entry in &manifest.fixtures {
         println!(
             "{}  {:>6.1} s  sha256 {}",
@@ -254,7 +277,20 @@ fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
     // Everything the user can get wrong is checked before minutes of measuring.
     check_samples(args.samples)?;
     check_threads(args.threads)?;
-    let stages = filter_stages(standard_stages(), &args.stages)?;
+    // `batch` is not a stage over one input but a measurement over sets of tracks
+    // (`auralis_lab::batch`); it runs when no stage is named or when it is.
+    let want_batch = args.stages.is_empty() || args.stages.iter().any(|s| s == "batch");
+    let stage_names: Vec<String> = args
+        .stages
+        .iter()
+        .filter(|s| *s != "batch")
+        .cloned()
+        .collect();
+    let stages = if stage_names.is_empty() && !args.stages.is_empty() {
+        Vec::new()
+    } else {
+        filter_stages(standard_stages(), &stage_names)?
+    };
     let reports_dir = root.join("reports");
     let baseline = if args.check {
         let path = args
@@ -304,7 +340,15 @@ fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
 
     let outcome = with_threads(args.threads, || -> LabResult<Option<CheckOutcome>> {
         let progress = TerminalProgress::new();
-        let report = auralis_lab::run_bench(&stages, &all_inputs, &options, machine, &progress);
+        let mut report = auralis_lab::run_bench(&stages, &all_inputs, &options, machine, &progress);
+        if want_batch {
+            eprintln!("batch: mastering sets of tracks sequentially, across files, within files");
+            report.batch = Some(auralis_lab::batch::measure(
+                mode,
+                report.run.memory_bandwidth_gbs.unwrap_or(0.0),
+            ));
+            report.selection = auralis_lab::select::select(&report);
+        }
         let written = write_reports(&report, &out_dir)?;
         print_summary(&report, &out_dir);
         for e in &written.plot_errors {

@@ -38,7 +38,7 @@ pub use render::{
 };
 pub use score::{SectionKind, LEAD_IN_SECS};
 pub use spec::{
-    quick, standard, tempo_variants, FixtureSpec, DEFAULT_SAMPLE_RATE, DEFAULT_SEED,
+    batch_set, quick, standard, tempo_variants, FixtureSpec, DEFAULT_SAMPLE_RATE, DEFAULT_SEED,
     DEFAULT_TEMPO_BPM, MAX_CHANNELS, MAX_SECONDS,
 };
 

@@ -122,6 +122,19 @@ pub fn tempo_variants() -> Vec<FixtureSpec> {
         .collect()
 }
 
+/// `count` tracks of `seconds` for the lab's batch measurement, `batch-<seconds>s-<i>`:
+/// the standard music at other seeds and tempos (92–140 BPM), so no two tracks share their
+/// samples. Generated in memory by the lab; not part of the benchmark set.
+pub fn batch_set(count: usize, seconds: f64) -> Vec<FixtureSpec> {
+    (0..count)
+        .map(|i| FixtureSpec {
+            seed: DEFAULT_SEED + 1 + i as u64,
+            tempo_bpm: 92.0 + (i % 7) as f64 * 8.0,
+            ..FixtureSpec::music(format!("batch-{seconds:.0}s-{i}"), seconds)
+        })
+        .collect()
+}
+
 /// The quick subset (CI gate): `music-5s`, `music-30s`.
 pub fn quick() -> Vec<FixtureSpec> {
     standard().into_iter().take(2).collect()
