@@ -132,7 +132,7 @@ impl SamplePlan {
         let (warmup_time, budget, min_samples, max_samples) = match mode {
             Mode::Full => (
                 Duration::from_millis(100),
-                Duration::from_millis(3500),
+                Duration::from_millis(3000),
                 match audio_secs {
                     s if s <= 10.0 => 15,
                     s if s <= 60.0 => 9,
