@@ -343,10 +343,11 @@ fn bench(root: &Path, args: BenchArgs) -> LabResult<ExitCode> {
         let mut report = auralis_lab::run_bench(&stages, &all_inputs, &options, machine, &progress);
         if want_batch {
             eprintln!("batch: mastering sets of tracks sequentially, across files, within files");
-            report.batch = Some(auralis_lab::batch::measure(
-                mode,
-                report.run.memory_bandwidth_gbs.unwrap_or(0.0),
-            ));
+            let batch =
+                auralis_lab::batch::measure(mode, report.run.memory_bandwidth_gbs.unwrap_or(0.0));
+            // The run's duration is the main job's: stages and batch together.
+            report.run.wall_secs += batch.wall_secs;
+            report.batch = Some(batch);
             report.selection = auralis_lab::select::select(&report);
         }
         let written = write_reports(&report, &out_dir)?;

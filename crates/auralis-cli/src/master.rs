@@ -232,9 +232,10 @@ pub fn run(input: &Path, request: &Request<'_>) -> Result<(), CliError> {
 }
 
 /// The metadata the output holds (none with `--strip-metadata`): a FLAC output, the input's
-/// tags and the master's loudness tags as Vorbis comments; a WAV output, a Broadcast WAV
-/// `bext` chunk with the EBU Tech 3285 loudness fields (the input's tags are not carried
-/// into WAV yet, and a note says so when there were some).
+/// tags and the master's loudness tags as Vorbis comments; a WAV output, the input's tags as
+/// a `LIST`/`INFO` chunk, a Broadcast WAV `bext` chunk with the EBU Tech 3285 loudness fields
+/// (the input's own `bext`, loudness updated, when it is a WAV that has one) and the input's
+/// `iXML` chunk as it was.
 fn output_metadata(
     input: &Path,
     flac: bool,
@@ -248,13 +249,19 @@ fn output_metadata(
     if flac {
         return (master_tags(input_tags, loudness), None);
     }
-    if !input_tags.is_empty() {
+    if input_tags
+        .iter()
+        .any(|(k, _)| k == "ISRC" || k == "METADATA_BLOCK_PICTURE")
+    {
         console::note(
-            "auralis: note: WAV outputs carry only the loudness (bext); use a .flac output to \
-             keep the input's tags",
+            "auralis: note: a WAV output's INFO list holds no ISRC or artwork; use a .flac \
+             output to keep them",
         );
     }
-    let bext = auralis::io::bext_chunk(
+    let wav = auralis::io::read_wav_metadata(input);
+    let mut chunks = auralis::io::info_list_chunk(&input_tags).unwrap_or_default();
+    chunks.extend(auralis::io::bext_chunk_from(
+        wav.bext.as_deref(),
         "mastered by auralis",
         &auralis::io::BextLoudness {
             integrated_lufs: loudness.integrated_lufs,
@@ -263,8 +270,11 @@ fn output_metadata(
             momentary_max_lufs: loudness.momentary_max_lufs,
             short_term_max_lufs: loudness.short_term_max_lufs,
         },
-    );
-    (Vec::new(), Some(bext))
+    ));
+    if let Some(ixml) = &wav.ixml {
+        chunks.extend(auralis::io::riff_chunk(b"iXML", ixml));
+    }
+    (Vec::new(), Some(chunks))
 }
 
 /// Tracks shorter than this get no progress bar: they are done before it would be read.

@@ -261,3 +261,69 @@ fn a_wav_master_states_its_loudness_in_bext_and_still_reads() {
         .windows(4)
         .any(|w| w == b"bext"));
 }
+
+#[test]
+fn tags_survive_wav_to_flac_to_wav_and_bwf_chunks_carry_wav_to_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    let tags = vec![
+        ("TITLE".to_string(), "Song".to_string()),
+        ("ARTIST".to_string(), "Band".to_string()),
+        ("ALBUM".to_string(), "Record".to_string()),
+        ("TRACKNUMBER".to_string(), "7".to_string()),
+    ];
+    // A broadcast WAV: INFO tags, a bext chunk with its originator, and iXML.
+    let mut chunks = auralis::io::info_list_chunk(&tags).unwrap();
+    let mut bext = auralis::io::bext_chunk("field recording", &Default::default());
+    bext[8 + 256..8 + 256 + 9].copy_from_slice(b"recorder1");
+    chunks.extend(bext);
+    chunks.extend(auralis::io::riff_chunk(
+        b"iXML",
+        b"<BWFXML><SCENE>12</SCENE></BWFXML>",
+    ));
+    auralis::io::write_wav_output_with(
+        &auralis::io::OutputPath::resolve(&input).unwrap(),
+        false,
+        &auralis_fixtures::generate_seconds(6.0),
+        SampleFormat::Int24,
+        None,
+        Some(&chunks),
+    )
+    .unwrap();
+    assert_eq!(auralis::io::read_tags(&input), tags);
+
+    let flac = dir.path().join("master.flac");
+    let back = dir.path().join("back.wav");
+    assert!(auralis(&["master", s(&input), s(&flac)]).status.success());
+    assert!(
+        auralis(&["master", s(&flac), s(&back), "--format", "wav24"])
+            .status
+            .success()
+    );
+    let flac_tags = auralis::io::read_tags(&flac);
+    for t in &tags {
+        assert!(flac_tags.contains(t), "{t:?} in {flac_tags:?}");
+    }
+    assert_eq!(auralis::io::read_tags(&back), tags);
+
+    let wav = dir.path().join("master.wav");
+    assert!(
+        auralis(&["master", s(&input), s(&wav), "--format", "wav24"])
+            .status
+            .success()
+    );
+    let meta = auralis::io::read_wav_metadata(&wav);
+    assert_eq!(meta.tags, tags);
+    assert_eq!(
+        meta.ixml.as_deref(),
+        Some(b"<BWFXML><SCENE>12</SCENE></BWFXML>".as_slice())
+    );
+    let bext = meta.bext.expect("the input's bext, carried");
+    assert_eq!(&bext[..15], b"field recording");
+    assert_eq!(&bext[256..265], b"recorder1");
+    let integrated = i16::from_le_bytes([bext[412], bext[413]]);
+    assert!(
+        (f64::from(integrated) / 100.0 - -14.0).abs() <= 0.06,
+        "{integrated}"
+    );
+}

@@ -19,12 +19,37 @@ pub const BEXT_FIXED_BYTES: usize = 602;
 /// bytes), originator "auralis", version 2, the loudness fields in hundredths, an empty
 /// coding history.
 pub fn bext_chunk(description: &str, loudness: &BextLoudness) -> Vec<u8> {
-    let mut body = vec![0u8; BEXT_FIXED_BYTES];
-    let ascii: Vec<u8> = description.bytes().filter(u8::is_ascii).take(256).collect();
-    body[..ascii.len()].copy_from_slice(&ascii);
-    body[256..256 + 7].copy_from_slice(b"auralis");
+    bext_chunk_from(None, description, loudness)
+}
+
+/// [`bext_chunk`] starting from an input's `bext` body, when there is one of at least the
+/// version-0 fixed size (346 bytes): its description, originator, dates, time reference,
+/// UMID and coding history are kept; the version becomes at least 2 and the loudness fields
+/// are the master's. Without one, as [`bext_chunk`].
+pub fn bext_chunk_from(
+    input: Option<&[u8]>,
+    description: &str,
+    loudness: &BextLoudness,
+) -> Vec<u8> {
+    let mut body = match input.filter(|b| b.len() >= 346) {
+        Some(input) => {
+            let mut body = input.to_vec();
+            if body.len() < BEXT_FIXED_BYTES {
+                body.resize(BEXT_FIXED_BYTES, 0);
+            }
+            body
+        }
+        None => {
+            let mut body = vec![0u8; BEXT_FIXED_BYTES];
+            let ascii: Vec<u8> = description.bytes().filter(u8::is_ascii).take(256).collect();
+            body[..ascii.len()].copy_from_slice(&ascii);
+            body[256..256 + 7].copy_from_slice(b"auralis");
+            body
+        }
+    };
     // Version at 256 + 32 + 32 + 10 + 8 + 4 + 4 = 346; UMID 64 bytes; loudness at 412.
-    body[346..348].copy_from_slice(&2u16.to_le_bytes());
+    let version = u16::from_le_bytes([body[346], body[347]]).max(2);
+    body[346..348].copy_from_slice(&version.to_le_bytes());
     let hundredths = |v: Option<f64>| -> i16 {
         v.filter(|v| v.is_finite()).map_or(0x7FFF, |v| {
             (v * 100.0).round().clamp(-32768.0, 32766.0) as i16
@@ -41,11 +66,7 @@ pub fn bext_chunk(description: &str, loudness: &BextLoudness) -> Vec<u8> {
         let at = 412 + 2 * i;
         body[at..at + 2].copy_from_slice(&hundredths(v).to_le_bytes());
     }
-    let mut chunk = Vec::with_capacity(8 + body.len());
-    chunk.extend_from_slice(b"bext");
-    chunk.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    chunk.extend_from_slice(&body);
-    chunk
+    crate::wav_meta::riff_chunk(b"bext", &body)
 }
 
 #[cfg(test)]

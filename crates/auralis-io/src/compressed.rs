@@ -206,12 +206,16 @@ fn symphonia_error(path: &Path, format: &str, err: SymError) -> IoError {
 /// The tags of a FLAC, Ogg, MP3 or AIFF file as Vorbis-comment pairs (`TITLE`, `ARTIST`, …):
 /// Vorbis comments as they are, other containers' standard tags mapped to their Vorbis
 /// names. Best effort: a file without tags, or one symphonia cannot probe, has none (the
-/// audio reader reports real errors). WAV `LIST`/`bext` tags are not read yet.
+/// audio reader reports real errors). A WAV file's tags are its `LIST`/`INFO` tags
+/// ([`crate::read_wav_metadata`]).
 pub fn read_tags(path: &Path) -> Vec<(String, String)> {
     use symphonia::core::meta::StandardTag as S;
-    let Ok(file) = File::open(path) else {
+    let Ok(mut file) = File::open(path) else {
         return Vec::new();
     };
+    if sniffed_name(&mut file) == "unknown format" {
+        return crate::read_wav_metadata(path).tags;
+    }
     let source = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {

@@ -34,10 +34,11 @@ mod output;
 mod probe;
 mod rate;
 mod read;
+mod wav_meta;
 mod write;
 
 pub use atomic::{remove_temporaries, write_atomically, write_atomically_with};
-pub use bext::{bext_chunk, BextLoudness, BEXT_FIXED_BYTES};
+pub use bext::{bext_chunk, bext_chunk_from, BextLoudness, BEXT_FIXED_BYTES};
 pub use compressed::read_tags;
 pub use dither::{content_seed, dither_tpdf};
 pub use error::IoError;
@@ -47,6 +48,7 @@ pub use output::{OutputKind, OutputPath};
 pub use probe::{is_audio_file_name, probe_duration_secs, AUDIO_EXTENSIONS};
 pub use rate::convert_rate;
 pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
+pub use wav_meta::{info_list_chunk, read_wav_metadata, riff_chunk, WavMetadata};
 pub use write::{
     check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_output_with, write_wav_to,
     EncodeSummary,
