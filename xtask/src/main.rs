@@ -20,6 +20,7 @@
 
 mod compare;
 mod fuzz;
+mod matchering;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,13 @@ enum Command {
     /// Time the work tree's build against another revision's, interleaved, with confidence
     /// intervals (or measure that comparison's power with --study).
     Compare(compare::CompareArgs),
+    /// Time `auralis master --reference` against matchering (Python), the peer a user would
+    /// pick instead, on the same files (optional: skipped where matchering is absent).
+    Matchering {
+        /// Interleaved runs of each.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// (Internal) one build's side of `compare`: answers timing requests on stdin.
     #[command(hide = true, name = "compare-worker")]
     CompareWorker(compare::WorkerArgs),
@@ -212,6 +220,7 @@ fn run(cli: Cli) -> LabResult<ExitCode> {
         Command::Icount(args) => icount(&root, args),
         Command::Fuzz(args) => fuzz::fuzz(&root, args),
         Command::Compare(args) => compare::run(&root, args),
+        Command::Matchering { runs } => matchering::run(&root, runs),
         Command::CompareWorker(args) => compare::worker(&root, args),
         Command::IcountProbe {
             stage,
