@@ -43,6 +43,12 @@ pub enum Metric {
     StreamP999Secs { chunk_frames: usize },
     /// p99.9 of the per-call time as a fraction of the chunk's real-time budget.
     StreamP999Share { chunk_frames: usize },
+    /// The batch measurement: median wall time of the fastest accurate strategy on the named
+    /// set of tracks, in seconds.
+    BatchSecs { set: &'static str },
+    /// The batch measurement: across-files time at 2 jobs over the sequential time on the
+    /// named set (a share: ≤ 1/1.8 is "≥ 1.8× the sequential run").
+    BatchAcrossShare { set: &'static str },
 }
 
 /// One stated target: `metric ≤ limit` on stage `stage`.
@@ -57,7 +63,8 @@ pub struct Target {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics, 11: loudness and features, 12: pipeline), on stereo
+/// The targets of the stages' issues (issue 2: spectrum, 3: EQ, 4: dynamics, 11: loudness and features, 12: pipeline,
+/// 13: batch), on stereo
 /// fixtures. The memory limits spell out the issues' O(·) terms: a few MiB of working memory.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -182,6 +189,18 @@ pub const TARGETS: &[Target] = &[
         },
         limit: 0.150,
     },
+    Target {
+        stage: "batch",
+        issue: 13,
+        metric: Metric::BatchSecs { set: "10x30s" },
+        limit: 0.400,
+    },
+    Target {
+        stage: "batch",
+        issue: 13,
+        metric: Metric::BatchAcrossShare { set: "10x30s" },
+        limit: 1.0 / 1.8,
+    },
 ];
 
 /// How a target fared in one report.
@@ -288,6 +307,40 @@ fn evaluate_one(report: &Report, target: Target) -> Outcome {
                 };
             }
         }
+        Metric::BatchSecs { set } | Metric::BatchAcrossShare { set } => {
+            let Some(set) = report
+                .batch
+                .as_ref()
+                .and_then(|b| b.sets.iter().find(|s| s.name == set))
+            else {
+                return outcome;
+            };
+            let accurate = |strategy: &str, jobs: Option<usize>| {
+                set.results
+                    .iter()
+                    .filter(|r| r.accurate && r.strategy == strategy)
+                    .filter(|r| jobs.is_none_or(|j| r.jobs == j))
+                    .map(|r| r.median_secs)
+                    .next()
+            };
+            let measured = match target.metric {
+                Metric::BatchSecs { .. } => set
+                    .results
+                    .iter()
+                    .filter(|r| r.accurate)
+                    .map(|r| r.median_secs)
+                    .min_by(f64::total_cmp),
+                _ => accurate("across-files", Some(2))
+                    .zip(accurate("sequential", None))
+                    .map(|(across, sequential)| across / sequential),
+            };
+            outcome.measured = measured;
+            outcome.verdict = match measured {
+                Some(m) if m <= target.limit => Verdict::Met,
+                Some(_) => Verdict::NotMet,
+                None => Verdict::NotMeasured,
+            };
+        }
         Metric::StreamP999Secs { chunk_frames } | Metric::StreamP999Share { chunk_frames } => {
             let Some(chunk) = report
                 .stage(target.stage)
@@ -323,7 +376,10 @@ fn evaluate_one(report: &Report, target: Target) -> Outcome {
 /// Formats a value in the metric's unit.
 fn show(metric: Metric, value: f64) -> String {
     match metric {
-        Metric::WholeFileSecs { .. } | Metric::StreamP999Secs { .. } => format_secs(value),
+        Metric::WholeFileSecs { .. } | Metric::StreamP999Secs { .. } | Metric::BatchSecs { .. } => {
+            format_secs(value)
+        }
+        Metric::BatchAcrossShare { .. } => format!("{value:.2} ({:.2}× sequential)", 1.0 / value),
         Metric::ExtraMemoryBytes { .. } => crate::markdown::format_bytes(value as u64),
         Metric::StreamP999Share { .. } => format!("{:.1} % of budget", 100.0 * value),
     }
@@ -340,6 +396,10 @@ fn describe(metric: Metric) -> String {
         }
         Metric::StreamP999Share { chunk_frames } => {
             format!("stream, {chunk_frames}-frame chunks, p99.9 share of budget")
+        }
+        Metric::BatchSecs { set } => format!("{set}, fastest accurate strategy, median"),
+        Metric::BatchAcrossShare { set } => {
+            format!("{set}, across files (2 jobs) time / sequential time")
         }
     }
 }
@@ -426,6 +486,51 @@ mod tests {
             vec![toy::cell("music-180s", FRAMES_180S, vec![result])],
             2,
         )
+    }
+
+    #[test]
+    fn batch_targets_are_judged_on_accurate_strategies_only() {
+        use crate::batch::{BatchReport, BatchSetReport, StrategyResult};
+        let row = |strategy: &str, jobs: usize, secs: f64, accurate: bool| StrategyResult {
+            strategy: strategy.into(),
+            jobs,
+            median_secs: secs,
+            min_secs: secs,
+            max_secs: secs,
+            realtime_factor: 300.0 / secs,
+            speedup: 1.0,
+            accurate,
+            accuracy_note: String::new(),
+        };
+        let mut report = eq_report(0.05, 0.01);
+        let with = |across: f64, within_accurate: bool| BatchReport {
+            single_thread: ImplKind::Vectorized,
+            sets: vec![BatchSetReport {
+                name: "10x30s".into(),
+                tracks: 10,
+                track_secs: 30.0,
+                rounds: 1,
+                results: vec![
+                    row("sequential", 1, 1.0, true),
+                    row("across-files", 2, across, true),
+                    row("within-files", 1, 0.3, within_accurate),
+                ],
+                winner: String::new(),
+            }],
+            model: None,
+            wall_secs: 0.0,
+        };
+        let secs = Metric::BatchSecs { set: "10x30s" };
+        let share = Metric::BatchAcrossShare { set: "10x30s" };
+        assert_eq!(outcome(&report, "batch", secs).verdict, Verdict::NotMeasured);
+        report.batch = Some(with(0.5, true));
+        assert_eq!(outcome(&report, "batch", secs).verdict, Verdict::Met);
+        assert_eq!(outcome(&report, "batch", share).verdict, Verdict::Met);
+        // A fast but inaccurate strategy does not meet anything.
+        report.batch = Some(with(0.6, false));
+        assert_eq!(outcome(&report, "batch", secs).measured, Some(0.6));
+        assert_eq!(outcome(&report, "batch", secs).verdict, Verdict::NotMet);
+        assert_eq!(outcome(&report, "batch", share).verdict, Verdict::NotMet);
     }
 
     fn outcome(report: &Report, stage: &str, metric: Metric) -> Outcome {
