@@ -101,7 +101,7 @@ fn write_selection_summary(md: &mut String, report: &Report) {
 fn write_stage(md: &mut String, stage: &StageReport, plots: &[String]) {
     let _ = writeln!(md, "## {}\n", stage.name);
     let _ = writeln!(md, "Tolerance: {}\n", stage.tolerance);
-    let links: Vec<String> = ["time", "speedup", "stream", "trace"]
+    let links: Vec<String> = ["time", "speedup", "stream", "trace", "spectrum"]
         .iter()
         .map(|kind| format!("{kind}_{}.svg", stage.name))
         .filter(|file| plots.contains(file))

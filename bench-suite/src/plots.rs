@@ -36,11 +36,12 @@ pub fn render_all(report: &Report) -> (Vec<Plot>, Vec<String>) {
     let mut plots = Vec::new();
     let mut errors = Vec::new();
     for stage in &report.stages {
-        let renderers: [(&str, Renderer); 4] = [
+        let renderers: [(&str, Renderer); 5] = [
             ("time", time_plot),
             ("speedup", speedup_plot),
             ("stream", stream_plot),
             ("trace", trace_plot),
+            ("spectrum", spectrum_plot),
         ];
         for (kind, render) in renderers {
             let file = format!("{kind}_{}.svg", stage.name);
@@ -433,11 +434,61 @@ fn stream_plot(stage: &StageReport) -> Option<Result<String, String>> {
     }))
 }
 
-fn trace_plot(stage: &StageReport) -> Option<Result<String, String>> {
-    let first = stage.traces.first()?;
+/// Spectra a stage exposes (traces with frequencies, e.g. a master's band levels before and
+/// after), on a logarithmic frequency axis.
+fn spectrum_plot(stage: &StageReport) -> Option<Result<String, String>> {
     let series: Vec<(String, Vec<(f64, f64)>)> = stage
         .traces
         .iter()
+        .filter_map(|t| {
+            let hz = t.trace.x_hz.as_ref()?;
+            let points: Vec<(f64, f64)> = hz
+                .iter()
+                .zip(&t.trace.values)
+                // A band with no energy sits at the profile floor (−200 dB): left out, not plotted.
+                .filter(|(f, v)| **f > 0.0 && v.is_finite() && **v > -150.0)
+                .map(|(&f, &v)| (f, f64::from(v)))
+                .collect();
+            (!points.is_empty()).then(|| (format!("{} ({})", t.trace.name, t.input), points))
+        })
+        .collect();
+    let all = || series.iter().flat_map(|(_, p)| p.iter());
+    let x_range = log_range(all().map(|p| p.0))?;
+    let (lo, hi) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    if !lo.is_finite() {
+        return None;
+    }
+    let unit = stage.traces.iter().find(|t| t.trace.x_hz.is_some())?.trace.unit.clone();
+    Some(draw_svg(|root| {
+        let mut chart = chart_frame(
+            root,
+            format!("{}: band levels before and after", stage.name),
+            60,
+            x_range.log_scale(),
+            (lo - 3.0)..(hi + 3.0),
+        )?;
+        chart
+            .configure_mesh()
+            .x_desc("band centre (Hz)")
+            .y_desc(unit)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (name, points)) in series.iter().enumerate() {
+            let color = SERIES_COLORS[i % SERIES_COLORS.len()];
+            draw_marked_line(&mut chart, points, color, name.clone(), 3)?;
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)
+    }))
+}
+
+fn trace_plot(stage: &StageReport) -> Option<Result<String, String>> {
+    let first = stage.traces.iter().find(|t| t.trace.x_hz.is_none())?;
+    let series: Vec<(String, Vec<(f64, f64)>)> = stage
+        .traces
+        .iter()
+        .filter(|t| t.trace.x_hz.is_none())
         .filter(|t| t.trace.unit == first.trace.unit && !t.trace.values.is_empty())
         .map(|t| {
             let points = t

@@ -278,7 +278,14 @@ fn measure_cell(
         guarded(|| stage.traces_erased(&*reference_output))
             .unwrap_or_default()
             .into_iter()
-            .filter(|t| t.values.iter().all(|v| v.is_finite()) && t.period_secs > 0.0)
+            // A time series needs a period; a spectrum, one frequency per value.
+            .filter(|t| {
+                t.values.iter().all(|v| v.is_finite())
+                    && match &t.x_hz {
+                        None => t.period_secs > 0.0,
+                        Some(hz) => hz.len() == t.values.len(),
+                    }
+            })
             .map(|trace| TraceReport {
                 input: cell.input.clone(),
                 trace,

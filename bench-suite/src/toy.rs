@@ -57,6 +57,7 @@ impl Stage for Toy {
     }
     fn traces(&self, output: &Vec<f32>) -> Vec<Trace> {
         vec![Trace {
+            x_hz: None,
             name: "level".into(),
             unit: "dB".into(),
             period_secs: 0.01,

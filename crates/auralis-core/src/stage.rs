@@ -87,6 +87,11 @@ pub struct Trace {
     pub start_secs: f64,
     /// The values (decimated by the stage to a plot-friendly length).
     pub values: Vec<f32>,
+    /// When set, the values are a spectrum at these frequencies (Hz, one per value) rather
+    /// than a time series (`period_secs` and `start_secs` are then unused): the lab plots
+    /// them on a frequency axis (e.g. a master's band levels before and after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_hz: Option<Vec<f64>>,
 }
 
 /// One processing stage with its interchangeable implementations.

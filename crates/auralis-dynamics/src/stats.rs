@@ -69,6 +69,7 @@ pub(crate) fn finish(
 pub(crate) fn reduction_trace(gain_db: &[f32], makeup: f32, sample_rate: u32) -> Trace {
     let bucket = gain_db.len().div_ceil(TRACE_POINTS).max(1);
     Trace {
+        x_hz: None,
         name: "gain reduction".into(),
         unit: "dB".into(),
         period_secs: bucket as f64 / f64::from(sample_rate),

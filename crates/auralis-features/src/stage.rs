@@ -80,6 +80,7 @@ impl Stage for FeaturesStage {
         let decimated = |name: &str, unit: &str, values: &[f32], start_secs: f64| {
             let step = values.len().div_ceil(PLOT_POINTS).max(1);
             Trace {
+                x_hz: None,
                 name: name.into(),
                 unit: unit.into(),
                 period_secs: period * step as f64,
@@ -112,6 +113,7 @@ impl Stage for FeaturesStage {
                 }
             }
             traces.push(Trace {
+                x_hz: None,
                 name: format!("beats ({:.1} BPM)", tempo.bpm),
                 unit: "dB".into(),
                 period_secs: grid,

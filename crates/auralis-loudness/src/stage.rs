@@ -72,6 +72,7 @@ impl Stage for LoudnessStage {
     /// with the integrated level and the loudness range's floor and ceiling as level lines.
     fn traces(&self, output: &LoudnessResult) -> Vec<Trace> {
         let series = |name: &str, values: &[f32], start_secs: f64| Trace {
+            x_hz: None,
             name: name.into(),
             unit: "LUFS".into(),
             period_secs: SERIES_PERIOD_SECS,
@@ -81,6 +82,7 @@ impl Stage for LoudnessStage {
         let end = MOMENTARY_START_SECS + SERIES_PERIOD_SECS * output.momentary_lufs.len() as f64;
         let level = |name: String, value: Option<f64>| {
             value.map(|v| Trace {
+                x_hz: None,
                 name,
                 unit: "LUFS".into(),
                 period_secs: end,

@@ -180,6 +180,9 @@ pub struct MasterReport {
     pub ceiling_dbtp: f64,
     /// The EQ gains applied, dB per band (band 1, 0–100 Hz, first).
     pub eq_gains_db: Vec<f32>,
+    /// The input's long-term level per band, dB (the profile the EQ gains were derived
+    /// from; relative: only differences between profiles matter).
+    pub input_bands_db: Vec<f32>,
     /// The gain applied before the limiter, dB.
     pub gain_db: f64,
     pub gain_reduction_db: GainReduction,
@@ -218,6 +221,7 @@ impl PartialEq for MasterReport {
             && self.target_lufs == o.target_lufs
             && self.ceiling_dbtp == o.ceiling_dbtp
             && self.eq_gains_db == o.eq_gains_db
+            && self.input_bands_db == o.input_bands_db
             && self.gain_db == o.gain_db
             && self.gain_reduction_db == o.gain_reduction_db
             && self.passes == o.passes
@@ -427,6 +431,7 @@ impl Pipeline {
                 target_lufs: target,
                 ceiling_dbtp: self.settings.ceiling_dbtp,
                 eq_gains_db: gains.as_slice().to_vec(),
+                input_bands_db: profile.0.iter().map(|&v| v as f32).collect(),
                 gain_db,
                 gain_reduction_db: reduction,
                 passes,

@@ -101,9 +101,10 @@ impl Stage for PipelineStage {
          loudness-driven gain and the limiter"
     }
 
-    /// Compressor and limiter gain reduction over time.
+    /// Compressor and limiter gain reduction over time, and the band levels before and after
+    /// (the output's profile is measured here, outside the timed run).
     fn traces(&self, output: &Mastered) -> Vec<Trace> {
-        [
+        let mut traces: Vec<Trace> = [
             (
                 "compressor gain reduction",
                 &output.report.compressor_trace_db,
@@ -113,13 +114,39 @@ impl Stage for PipelineStage {
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(name, values)| Trace {
+            x_hz: None,
             name: name.into(),
             unit: "dB".into(),
             period_secs: crate::GAIN_TRACE_PERIOD_SECS,
             start_secs: 0.0,
             values: values.clone(),
         })
-        .collect()
+        .collect();
+        let centres: Vec<f64> = auralis_eq::band_centres_hz()
+            .iter()
+            .map(|&c| f64::from(c))
+            .collect();
+        let after: Vec<f32> = crate::BandProfile::of(&output.audio)
+            .0
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        for (name, values) in [
+            ("band level before", output.report.input_bands_db.clone()),
+            ("band level after", after),
+        ] {
+            if values.len() == centres.len() {
+                traces.push(Trace {
+                    name: name.into(),
+                    unit: "dB".into(),
+                    period_secs: 0.0,
+                    start_secs: 0.0,
+                    values,
+                    x_hz: Some(centres.clone()),
+                });
+            }
+        }
+        traces
     }
 
     fn output_audio<'a>(&self, output: &'a Mastered) -> Option<&'a AudioBuffer> {
