@@ -460,7 +460,13 @@ fn spectrum_plot(stage: &StageReport) -> Option<Result<String, String>> {
     if !lo.is_finite() {
         return None;
     }
-    let unit = stage.traces.iter().find(|t| t.trace.x_hz.is_some())?.trace.unit.clone();
+    let unit = stage
+        .traces
+        .iter()
+        .find(|t| t.trace.x_hz.is_some())?
+        .trace
+        .unit
+        .clone();
     Some(draw_svg(|root| {
         let mut chart = chart_frame(
             root,

@@ -522,7 +522,10 @@ mod tests {
         };
         let secs = Metric::BatchSecs { set: "10x30s" };
         let share = Metric::BatchAcrossShare { set: "10x30s" };
-        assert_eq!(outcome(&report, "batch", secs).verdict, Verdict::NotMeasured);
+        assert_eq!(
+            outcome(&report, "batch", secs).verdict,
+            Verdict::NotMeasured
+        );
         report.batch = Some(with(0.5, true));
         assert_eq!(outcome(&report, "batch", secs).verdict, Verdict::Met);
         assert_eq!(outcome(&report, "batch", share).verdict, Verdict::Met);

@@ -181,6 +181,15 @@ fn outputs_do_not_depend_on_the_job_count() {
 
 #[test]
 fn sigint_stops_cleanly_and_skip_existing_finishes_the_rest() {
+    stops_cleanly_on(libc::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_stops_cleanly_too() {
+    stops_cleanly_on(libc::SIGTERM, 143);
+}
+
+fn stops_cleanly_on(signal: libc::c_int, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let inputs = dir.path().join("in");
     std::fs::create_dir_all(&inputs).unwrap();
@@ -216,11 +225,11 @@ fn sigint_stops_cleanly_and_skip_existing_finishes_the_rest() {
         }
     }
     // SAFETY: sending a signal to our own child process.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{rest}");
+    assert_eq!(status.code(), Some(code), "{rest}");
     assert!(rest.contains("not started"), "{rest}");
 
     // Finished outputs are complete and valid; nothing partial, no temporaries.
@@ -359,6 +368,7 @@ fn bad_requests_are_refused_before_any_work() {
     music_wav(&inputs.join("y"), "a.wav", 3.0);
     let out_dir = dir.path().join("out");
     let o = s(&out_dir);
+    let missing_folder = dir.path().join("nowhere/summary.json");
     let (empty, x, y, missing) = (
         dir.path().join("empty"),
         inputs.join("x"),
@@ -375,6 +385,11 @@ fn bad_requests_are_refused_before_any_work() {
         (vec![s(&inputs), "--jobs", "0"], "--jobs 0"),
         (vec![s(&missing)], "no such file"),
         (vec![s(&inputs), "--preset", "nope"], "preset"),
+        (vec![s(&inputs), "--summary", s(&a)], "inputs or outputs"),
+        (
+            vec![s(&inputs), "--summary", s(&missing_folder)],
+            "does not exist",
+        ),
     ];
     for (extra, expected) in cases {
         let mut args = vec!["master", "--out-dir", o];
@@ -385,6 +400,19 @@ fn bad_requests_are_refused_before_any_work() {
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
         assert!(!out_dir.exists(), "{extra:?} created the output folder");
     }
+    // A file where a folder must go, and an input inside the output folder.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"a file").unwrap();
+    let out = auralis(&["master", "--out-dir", s(&blocker.join("out")), s(&inputs)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
+    let library = dir.path().join("lib");
+    let album = library.join("album");
+    std::fs::create_dir_all(&album).unwrap();
+    music_wav(&album, "t.wav", 3.0);
+    let out = auralis(&["master", "--out-dir", s(&library), s(&album)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the output"));
     // The output folder inside the input tree is never read back as input.
     let nested = inputs.join("x/mastered");
     for _ in 0..2 {

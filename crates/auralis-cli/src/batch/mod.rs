@@ -100,6 +100,9 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
             shard_of[index - 1] == shard.index
         });
     }
+    if let Some(path) = &args.summary {
+        check_summary_path(path, &plan.items)?;
+    }
     // The preset is checked and the reference read before any track is touched.
     let settings = SettingsSource::new(options)?;
     let settings_hash = settings_hash(options, format)?;
@@ -158,15 +161,23 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
         .map(|(result, item)| result.unwrap_or_else(|| FileResult::not_started(item)))
         .collect();
     let interrupted = signals::pending();
-    let totals = summary::Totals::of(&results, wall_secs, jobs);
-    if let Some(path) = &args.summary {
-        let text = serde_json::to_string_pretty(&summary::json(&results, &totals, interrupted))
-            .map_err(CliError::other)?
-            + "\n";
-        auralis::io::write_atomically(path, text.as_bytes())
-            .map_err(|e| CliError::other(format!("cannot write the summary: {e}")))?;
-    }
+    let totals = summary::Totals::of(&results, wall_secs, jobs.min(plan.items.len()).max(1));
     crate::console::out(&summary::table(&results, &totals, interrupted))?;
+    if let Some(path) = &args.summary {
+        let written = serde_json::to_string_pretty(&summary::json(&results, &totals, interrupted))
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                auralis::io::write_atomically(path, (text + "\n").as_bytes())
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = written {
+            // Reported, but the batch's own exit code (failures, a signal) still decides.
+            crate::console::note(&format!("auralis: error: cannot write the summary: {e}"));
+            if interrupted.is_none() && totals.failed == 0 {
+                return Err(CliError::other(format!("cannot write the summary: {e}")));
+            }
+        }
+    }
     match interrupted {
         Some(signal) => Err(CliError::with_code(
             u8::try_from(128 + signal).unwrap_or(130),
@@ -184,6 +195,35 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
     }
 }
 
+/// The `--summary` path must not be an input or an output (it is replaced atomically, as a
+/// report is) and must be writable where it is: checked before any work.
+fn check_summary_path(path: &std::path::Path, items: &[Item]) -> Result<(), CliError> {
+    let bad = |why: &str| CliError::usage(format!("--summary {}: {why}", path.display()));
+    if path.is_dir() {
+        return Err(bad("is a directory"));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(bad("its folder does not exist"));
+    }
+    let same = |other: &std::path::Path| {
+        std::path::absolute(other).ok() == std::path::absolute(path).ok()
+            || other
+                .canonicalize()
+                .ok()
+                .is_some_and(|c| path.canonicalize().ok() == Some(c))
+    };
+    if items.iter().any(|i| same(&i.input) || same(&i.output)) {
+        return Err(bad(
+            "is one of the batch's inputs or outputs; choose another path",
+        ));
+    }
+    Ok(())
+}
+
 fn actions_text(actions: &[Action]) -> Vec<String> {
     actions
         .iter()
@@ -198,7 +238,7 @@ fn actions_text(actions: &[Action]) -> Vec<String> {
 
 /// What to do with `item`, from the output's state and the flags.
 fn decide(item: &Item, args: &BatchArgs, state: &StateDir, settings_hash: &str) -> Action {
-    match state.freshness(&item.input, &item.relative, &item.output, settings_hash) {
+    match state.freshness(&item.input, &item.output, settings_hash) {
         Freshness::Missing => Action::Master { replace: false },
         _ if args.overwrite => Action::Master { replace: true },
         Freshness::Current if args.skip_existing => {
@@ -270,7 +310,7 @@ fn process(
             return result;
         }
     };
-    let outcome = (|| {
+    let outcome = || {
         let fingerprint = state::fingerprint(&item.input)
             .map_err(|e| CliError::usage(format!("input {}: {e}", item.input.display())))?;
         if let Some(parent) = item.output.parent() {
@@ -278,14 +318,24 @@ fn process(
                 .map_err(|e| CliError::other(format!("cannot create {}: {e}", parent.display())))?;
         }
         let output = prepare(&item.input, &item.output, Some(format), replace)?;
+        // Pending before the output can land, completed after: an output is never ours
+        // without a record saying so (see `state.rs`).
+        state.begin(&item.input, &item.output, fingerprint, settings_hash)?;
         let (report, duration) =
             master_file(&item.input, &output, options, settings, &mut |e| match e {
                 Event::Decoded(secs) => line.decoded(secs),
                 Event::Step(step) => line.step(step),
             })?;
-        state.record(&item.relative, fingerprint, settings_hash)?;
+        state.complete(&item.output)?;
         Ok::<_, CliError>((report, duration))
-    })();
+    };
+    // A panic in one track (a bug) is that track's failure, not the batch's end.
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(outcome)).unwrap_or_else(|_| {
+            Err(CliError::other(
+                "internal error (a panic) while mastering this track; please report it",
+            ))
+        });
     result.time_ms = clock.elapsed().as_secs_f64() * 1e3;
     match outcome {
         Ok((report, duration)) => {

@@ -70,6 +70,9 @@ pub fn discover(
             out_dir.display()
         )));
     }
+    for folder in excluded {
+        check_folder(folder)?;
+    }
     let excluded: Vec<PathBuf> = excluded.iter().map(|p| canonical_lenient(p)).collect();
     let out_canonical = canonical_lenient(out_dir);
     let mut found = Vec::new();
@@ -85,6 +88,14 @@ pub fn discover(
                      inputs; choose another folder",
                     out_dir.display(),
                     input.display()
+                )));
+            }
+            if let Some(x) = excluded.iter().find(|x| canonical.starts_with(x)) {
+                return Err(CliError::usage(format!(
+                    "input directory {} is inside the output or state folder {}: outputs \
+                     are never read back as inputs",
+                    input.display(),
+                    x.display()
                 )));
             }
             let before = found.len();
@@ -162,6 +173,29 @@ pub fn discover(
     Ok(Plan { items, ignored })
 }
 
+/// A folder the batch will create or write into (`--out-dir`, `--state-dir`) must be one,
+/// or not exist yet under a folder: a file in the way is a usage error now, not a failure
+/// of every track later.
+fn check_folder(path: &Path) -> Result<(), CliError> {
+    let mut existing = path;
+    loop {
+        match fs::metadata(existing) {
+            Ok(meta) if meta.is_dir() => return Ok(()),
+            Ok(_) => {
+                return Err(CliError::usage(format!(
+                    "{}: {} is not a folder",
+                    path.display(),
+                    existing.display()
+                )))
+            }
+            Err(_) => match existing.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+                _ => return Ok(()),
+            },
+        }
+    }
+}
+
 /// Collects the audio files under `dir` (recursively, in no particular order: the caller
 /// sorts), skipping `excluded` folders and not following links to directories (a link
 /// cycle must not hang the walk).
@@ -189,6 +223,9 @@ fn walk(
             .map_err(|e| CliError::usage(format!("{}: {}", path.display(), describe(&e))))?;
         if file_type.is_dir() {
             walk(root, &name, excluded, found, ignored)?;
+        } else if file_type.is_symlink() && path.is_dir() {
+            // Links to folders are not followed (a cycle must not hang the walk), nor
+            // counted as passed-over files.
         } else if auralis::io::is_audio_file_name(&path) && path.is_file() {
             found.push((path, name));
         } else {

@@ -50,10 +50,16 @@ pub fn assign(weights: &[u64], count: usize) -> Vec<usize> {
     // Longest first; equal weights keep list order, so the result is a function of the list.
     order.sort_by(|&a, &b| weights[b].cmp(&weights[a]).then(a.cmp(&b)));
     let mut loads = vec![0u64; count.max(1)];
+    let mut counts = vec![0usize; loads.len()];
     let mut shard_of = vec![0; weights.len()];
     for item in order {
-        let lightest = (0..loads.len()).min_by_key(|&s| (loads[s], s)).unwrap_or(0);
+        // Ties (files whose headers declare no length weigh 0) go to the shard with fewest
+        // files, so unknown lengths still spread.
+        let lightest = (0..loads.len())
+            .min_by_key(|&s| (loads[s], counts[s], s))
+            .unwrap_or(0);
         loads[lightest] += weights[item];
+        counts[lightest] += 1;
         shard_of[item] = lightest;
     }
     shard_of
@@ -114,6 +120,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn files_of_unknown_length_still_spread_over_the_shards() {
+        let shard_of = assign(&[0; 10], 4);
+        let sizes: Vec<usize> = (0..4)
+            .map(|s| shard_of.iter().filter(|&&x| x == s).count())
+            .collect();
+        assert_eq!(sizes, [3, 3, 2, 2]);
     }
 
     #[test]
