@@ -125,9 +125,9 @@ pub fn master_file(
     let kind = options
         .forced
         .unwrap_or_else(|| auralis::selection::choose(auralis::pipeline::NAME, &audio));
+    // The input by value: freed once the EQ has read it.
     let mastered =
-        pipeline.process_observed(kind, &audio, &mut |step| observe(Event::Step(step)))?;
-    drop(audio);
+        pipeline.process_owned_observed(kind, audio, &mut |step| observe(Event::Step(step)))?;
     let clock = Instant::now();
     // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
     // rounds toward zero).

@@ -3,6 +3,7 @@
 //! measurement: the limiter lowers loudness, so the output is measured and the gain
 //! corrected until it is within [`LOUDNESS_TOLERANCE_LU`] (at most [`MAX_PASSES`] passes).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -282,6 +283,29 @@ impl Pipeline {
         audio: &AudioBuffer,
         progress: &mut dyn FnMut(&'static str),
     ) -> Result<Mastered> {
+        self.master(kind, Cow::Borrowed(audio), progress)
+    }
+
+    /// [`Pipeline::process_observed`] taking the input by value, so that it is freed as soon
+    /// as the EQ has read it: one copy of the track less at the chain's peak (64 MB for
+    /// 3 minutes of stereo), for callers that do not need the input afterwards (the CLI).
+    /// The same bits as the borrowing call.
+    pub fn process_owned_observed(
+        &self,
+        kind: ImplKind,
+        audio: AudioBuffer,
+        progress: &mut dyn FnMut(&'static str),
+    ) -> Result<Mastered> {
+        self.master(kind, Cow::Owned(audio), progress)
+    }
+
+    fn master(
+        &self,
+        kind: ImplKind,
+        input: Cow<'_, AudioBuffer>,
+        progress: &mut dyn FnMut(&'static str),
+    ) -> Result<Mastered> {
+        let audio: &AudioBuffer = &input;
         if audio.sample_rate() != self.sample_rate {
             return Err(Error::param(
                 "audio",
@@ -315,14 +339,16 @@ impl Pipeline {
             Tone::Flat => EqGains::flat(),
         };
         let equalised = if gains.is_flat() {
-            audio.clone()
+            input.into_owned()
         } else {
             let settings = EqSettings {
                 gains: gains.clone(),
                 fft_size: EQ_FFT,
                 hop: self.settings.eq_hop,
             };
-            auralis_eq::process(kind, audio, &settings)?
+            let equalised = auralis_eq::process(kind, audio, &settings)?;
+            drop(input);
+            equalised
         };
         lap("eq", &mut timings);
 
