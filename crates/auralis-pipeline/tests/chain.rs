@@ -209,3 +209,18 @@ fn eq_at_hop_2048_against_hop_1024() {
 /// hop is a setting with its own STFT grid, not a rounding difference) and far below
 /// audibility; 5e-4 (−66 dB) leaves a margin.
 const HOP_2048_RELATIVE_RMS: f64 = 5e-4;
+
+#[test]
+fn handing_the_input_over_gives_the_same_master() {
+    let audio = auralis_fixtures::generate_seconds(6.0);
+    let pipeline = Pipeline::new(PipelineSettings::preset("balanced").unwrap(), 44_100).unwrap();
+    for kind in ImplKind::ALL {
+        let borrowed = pipeline.process(kind, &audio).unwrap();
+        let mut steps = Vec::new();
+        let owned = pipeline
+            .process_owned_observed(kind, audio.clone(), &mut |s| steps.push(s))
+            .unwrap();
+        assert_eq!(borrowed, owned, "{kind}");
+        assert_eq!(steps, auralis_pipeline::STEPS);
+    }
+}
