@@ -439,23 +439,31 @@ pub fn throughput_curves(report: &BatchReport) -> Vec<ThroughputCurve> {
         .collect()
 }
 
+/// A strategy row for tests: `secs` of median on a 300 s set.
+#[cfg(test)]
+pub(crate) fn test_result(
+    strategy: &str,
+    jobs: usize,
+    secs: f64,
+    accurate: bool,
+) -> StrategyResult {
+    StrategyResult {
+        strategy: strategy.into(),
+        jobs,
+        median_secs: secs,
+        min_secs: secs,
+        max_secs: secs,
+        realtime_factor: 300.0 / secs,
+        speedup: 1.0,
+        accurate,
+        accuracy_note: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_result as result;
     use super::*;
-
-    fn result(strategy: &str, jobs: usize, secs: f64, accurate: bool) -> StrategyResult {
-        StrategyResult {
-            strategy: strategy.into(),
-            jobs,
-            median_secs: secs,
-            min_secs: secs,
-            max_secs: secs,
-            realtime_factor: 300.0 / secs,
-            speedup: 2.0 / secs,
-            accurate,
-            accuracy_note: String::new(),
-        }
-    }
 
     fn set(across_secs: f64, within_accurate: bool) -> BatchSetReport {
         BatchSetReport {

@@ -490,18 +490,8 @@ mod tests {
 
     #[test]
     fn batch_targets_are_judged_on_accurate_strategies_only() {
-        use crate::batch::{BatchReport, BatchSetReport, StrategyResult};
-        let row = |strategy: &str, jobs: usize, secs: f64, accurate: bool| StrategyResult {
-            strategy: strategy.into(),
-            jobs,
-            median_secs: secs,
-            min_secs: secs,
-            max_secs: secs,
-            realtime_factor: 300.0 / secs,
-            speedup: 1.0,
-            accurate,
-            accuracy_note: String::new(),
-        };
+        use crate::batch::{BatchReport, BatchSetReport};
+        let row = crate::batch::test_result;
         let mut report = eq_report(0.05, 0.01);
         let with = |across: f64, within_accurate: bool| BatchReport {
             single_thread: ImplKind::Vectorized,

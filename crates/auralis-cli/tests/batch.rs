@@ -29,6 +29,18 @@ fn adpcm_wav(path: &Path) {
     std::fs::write(path, b).unwrap();
 }
 
+/// `auralis master --out-dir OUT_DIR INPUT extra...`.
+fn batch(out_dir: &Path, input: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["master", "--out-dir", s(out_dir), s(input)];
+    args.extend_from_slice(extra);
+    auralis(&args)
+}
+
+/// A JSON file's document.
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 /// Every file under `dir`, relative, sorted (state records excluded).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
@@ -70,18 +82,11 @@ fn a_batch_masters_good_files_like_the_single_file_command_and_reports_bad_ones(
     std::fs::write(out_dir.join("blocked"), b"a file, not a folder").unwrap();
     let summary = dir.path().join("summary.json");
 
-    let out = auralis(&[
-        "master",
-        "--out-dir",
-        s(&out_dir),
-        s(&inputs),
-        "--format",
-        "wav24",
-        "--summary",
-        s(&summary),
-        "--jobs",
-        "2",
-    ]);
+    let out = batch(
+        &out_dir,
+        &inputs,
+        &["--format", "wav24", "--summary", s(&summary), "--jobs", "2"],
+    );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("2 done, 0 skipped, 3 failed"), "{table}");
@@ -125,7 +130,7 @@ fn a_batch_masters_good_files_like_the_single_file_command_and_reports_bad_ones(
         );
     }
 
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let doc = read_json(&summary);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["done"], 2);
     assert_eq!(doc["failed"], 3);
@@ -156,16 +161,7 @@ fn outputs_do_not_depend_on_the_job_count() {
     let mut masters = Vec::new();
     for jobs in ["1", "3"] {
         let out_dir = dir.path().join(format!("out{jobs}"));
-        let out = auralis(&[
-            "master",
-            "--out-dir",
-            s(&out_dir),
-            s(&inputs),
-            "--jobs",
-            jobs,
-            "--format",
-            "flac",
-        ]);
+        let out = batch(&out_dir, &inputs, &["--jobs", jobs, "--format", "flac"]);
         assert!(out.status.success(), "{out:?}");
         let files = files_under(&out_dir);
         assert_eq!(files.len(), 4, "{files:?}");
@@ -246,17 +242,13 @@ fn stops_cleanly_on(signal: libc::c_int, code: i32) {
 
     // A re-run finishes the rest and re-does nothing.
     let summary = dir.path().join("summary.json");
-    let out = auralis(&[
-        "master",
-        "--out-dir",
-        s(&out_dir),
-        s(&inputs),
-        "--skip-existing",
-        "--summary",
-        s(&summary),
-    ]);
+    let out = batch(
+        &out_dir,
+        &inputs,
+        &["--skip-existing", "--summary", s(&summary)],
+    );
     assert!(out.status.success(), "{out:?}");
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let doc = read_json(&summary);
     assert_eq!(doc["skipped"], finished.len());
     assert_eq!(doc["done"], count - finished.len());
     assert_eq!(files_under(&out_dir).len(), count);
@@ -272,20 +264,11 @@ fn skip_existing_redoes_changed_inputs_and_settings_only() {
     let out_dir = dir.path().join("out");
     let run = |extra: &[&str]| {
         let summary = dir.path().join("summary.json");
-        let mut args = vec![
-            "master",
-            "--out-dir",
-            s(&out_dir),
-            s(&inputs),
-            "--skip-existing",
-            "--summary",
-            s(&summary),
-        ];
+        let mut args = vec!["--skip-existing", "--summary", s(&summary)];
         args.extend_from_slice(extra);
-        let out = auralis(&args);
+        let out = batch(&out_dir, &inputs, &args);
         assert!(out.status.success(), "{out:?}");
-        let doc: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+        let doc = read_json(&summary);
         (
             doc["done"].as_u64().unwrap(),
             doc["skipped"].as_u64().unwrap(),
@@ -306,13 +289,7 @@ fn skip_existing_redoes_changed_inputs_and_settings_only() {
     let foreign = dir.path().join("foreign");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("a.wav"), b"the user's own file").unwrap();
-    let out = auralis(&[
-        "master",
-        "--out-dir",
-        s(&foreign),
-        s(&inputs.join("a.wav")),
-        "--skip-existing",
-    ]);
+    let out = batch(&foreign, &inputs.join("a.wav"), &["--skip-existing"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert_eq!(
         std::fs::read(foreign.join("a.wav")).unwrap(),
@@ -330,15 +307,7 @@ fn shards_partition_the_list_and_dry_run_touches_nothing() {
     }
     let out_dir = dir.path().join("out");
     let listed = |shard: &str| -> Vec<String> {
-        let out = auralis(&[
-            "master",
-            "--out-dir",
-            s(&out_dir),
-            s(&inputs),
-            "--dry-run",
-            "--shard",
-            shard,
-        ]);
+        let out = batch(&out_dir, &inputs, &["--dry-run", "--shard", shard]);
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stdout)
             .unwrap()
@@ -403,26 +372,20 @@ fn bad_requests_are_refused_before_any_work() {
     // A file where a folder must go, and an input inside the output folder.
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, b"a file").unwrap();
-    let out = auralis(&["master", "--out-dir", s(&blocker.join("out")), s(&inputs)]);
+    let out = batch(&blocker.join("out"), &inputs, &[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a folder"));
     let library = dir.path().join("lib");
     let album = library.join("album");
     std::fs::create_dir_all(&album).unwrap();
     music_wav(&album, "t.wav", 3.0);
-    let out = auralis(&["master", "--out-dir", s(&library), s(&album)]);
+    let out = batch(&library, &album, &[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("inside the output"));
     // The output folder inside the input tree is never read back as input.
     let nested = inputs.join("x/mastered");
     for _ in 0..2 {
-        let out = auralis(&[
-            "master",
-            "--out-dir",
-            s(&nested),
-            s(&inputs.join("x")),
-            "--skip-existing",
-        ]);
+        let out = batch(&nested, &inputs.join("x"), &["--skip-existing"]);
         assert!(out.status.success(), "{out:?}");
     }
     assert_eq!(files_under(&nested), vec![PathBuf::from("a.wav")]);
