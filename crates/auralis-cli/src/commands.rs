@@ -3,10 +3,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use auralis::dynamics::{CompressorSettings, DynamicsOutput, LimiterSettings, PeakMode};
-use auralis::eq::{EqGains, EqSettings};
+use auralis::dynamics::{
+    CompressorSettings, DynamicsOutput, DynamicsStream, LimiterSettings, PeakMode,
+};
+use auralis::eq::{EqGains, EqSettings, EqStream};
 use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
-use auralis::{AudioBuffer, ImplKind};
+use auralis::{AudioBuffer, ImplKind, StreamProcessor};
 use clap::{Args, Parser, Subcommand};
 
 use crate::analysis::Section;
@@ -357,6 +359,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 ..EqSettings::default()
             };
             let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
+            // A WAV file goes chunk by chunk through the EQ's stream (bounded memory).
+            if let Some(reader) = forced
+                .is_none()
+                .then(|| crate::streamed::open(&io.input, &output))
+                .flatten()
+            {
+                let spec = reader.spec();
+                let mut stream = EqStream::new(&settings, spec.channels, spec.sample_rate)?;
+                let latency = stream.latency_frames();
+                return crate::streamed::run(reader, &output, latency, None, &mut |i, o, _| {
+                    stream.process_interleaved(i, o).map_err(CliError::from)
+                });
+            }
             let audio = read(&io.input)?;
             output.check_fits(&audio)?;
             let out = match forced {
@@ -474,18 +489,51 @@ fn run_dynamics(
     forced: Option<ImplKind>,
 ) -> Result<(), CliError> {
     let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
-    let audio = read(&io.input)?;
-    output.check_fits(&audio)?;
-    let out: DynamicsOutput = match forced {
-        Some(kind) => auralis::dynamics::process_with(kind, &audio, settings)?,
-        None => auralis::dynamics::process(&audio, settings)?,
-    };
     // Integer codes stay within the limiter's ceiling (a sample at the ceiling rounds
     // toward zero rather than one step over it).
     let ceiling = settings
         .limiter
         .as_ref()
         .map(|l| 10f32.powf(l.ceiling_db / 20.0));
+    // A WAV file goes chunk by chunk through the dynamics stream (bounded memory); the
+    // gain-reduction figures come from the gain it applied.
+    if let Some(reader) = forced
+        .is_none()
+        .then(|| crate::streamed::open(&io.input, &output))
+        .flatten()
+    {
+        let spec = reader.spec();
+        let mut stream = DynamicsStream::new(settings, spec.channels, spec.sample_rate)?;
+        let latency = stream.latency_frames();
+        let makeup = settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db);
+        let (mut gain, mut skip) = (Vec::new(), latency);
+        let (mut max, mut sum, mut over) = (0.0f32, 0.0f64, 0u64);
+        crate::streamed::run(reader, &output, latency, ceiling, &mut |i, o, frames| {
+            gain.resize(frames, 0.0);
+            stream.process_interleaved_with_gain(i, o, &mut gain)?;
+            let dropped = skip.min(frames);
+            skip -= dropped;
+            for &g in &gain[dropped..] {
+                let reduction = (makeup - g).max(0.0);
+                max = max.max(reduction);
+                sum += f64::from(reduction);
+                over += u64::from(reduction > 0.0);
+            }
+            Ok(())
+        })?;
+        console::note(&format!(
+            "gain reduction: max {max:.2} dB, mean {:.2} dB, {:.2} s reducing",
+            sum / spec.frames.max(1) as f64,
+            over as f64 / f64::from(spec.sample_rate)
+        ));
+        return Ok(());
+    }
+    let audio = read(&io.input)?;
+    output.check_fits(&audio)?;
+    let out: DynamicsOutput = match forced {
+        Some(kind) => auralis::dynamics::process_with(kind, &audio, settings)?,
+        None => auralis::dynamics::process(&audio, settings)?,
+    };
     output.write(&out.audio, ceiling)?;
     console::note(&format!(
         "gain reduction: max {:.2} dB, mean {:.2} dB, {:.2} s over threshold",

@@ -14,3 +14,4 @@ pub mod console;
 pub mod master;
 pub mod output;
 pub mod signals;
+pub mod streamed;

@@ -202,6 +202,37 @@ impl PreparedOutput {
     }
 }
 
+impl PreparedOutput {
+    /// Writes a WAV output of `(channels, frames, sample rate)` whose samples `next` delivers a
+    /// chunk at a time ([`auralis::io::write_wav_stream`]); not for FLAC outputs.
+    pub fn write_stream(
+        &self,
+        shape: (usize, u64, u32),
+        ceiling: Option<f32>,
+        next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
+    ) -> Result<(), CliError> {
+        let summary = auralis::io::write_wav_stream(
+            &self.path,
+            self.overwrite,
+            shape,
+            self.format,
+            ceiling,
+            next,
+        )
+        .map_err(write_error)?;
+        if summary.clipped > 0 {
+            console::note(&format!(
+                "auralis: warning: {} samples beyond full scale were clipped in the {}-bit \
+                 output {}; lower the level or use --format f32",
+                summary.clipped,
+                self.format.bits(),
+                self.path.requested().display(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A write that failed: a closed pipe is the reader's choice (a normal end), anything else
 /// (a full disk, a vanished directory) is a failure, exit code 1.
 fn write_error(err: IoError) -> CliError {

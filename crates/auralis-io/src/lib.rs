@@ -50,6 +50,6 @@ pub use rate::convert_rate;
 pub use read::{read_audio, read_wav, read_wav_from, WavChunkReader};
 pub use wav_meta::{info_list_chunk, read_wav_metadata, riff_chunk, WavMetadata};
 pub use write::{
-    check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_output_with, write_wav_to,
-    EncodeSummary,
+    check_wav_fits, encode_wav, write_wav, write_wav_output, write_wav_output_with,
+    write_wav_stream, write_wav_to, EncodeSummary,
 };

@@ -130,13 +130,24 @@ pub fn encode_wav(audio: &AudioBuffer, format: SampleFormat) -> Result<Vec<u8>, 
 
 /// The complete header for `audio`, sizes filled in, after checking that they fit.
 fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<u8>, IoError> {
-    check_wav_fits(
-        path,
+    header_for(
         audio.num_channels(),
         audio.len() as u64,
         audio.sample_rate(),
         format,
-    )?;
+        path,
+    )
+}
+
+/// The complete header for `frames` frames of `channels` channels at `sample_rate`.
+fn header_for(
+    channels: usize,
+    frames: u64,
+    sample_rate: u32,
+    format: SampleFormat,
+    path: &Path,
+) -> Result<Vec<u8>, IoError> {
+    check_wav_fits(path, channels, frames, sample_rate, format)?;
     if format == SampleFormat::Float64 {
         return Err(IoError::unsupported(
             path,
@@ -144,11 +155,10 @@ fn header(audio: &AudioBuffer, format: SampleFormat, path: &Path) -> Result<Vec<
              the stages compute)",
         ));
     }
-    let channels = audio.num_channels() as u16;
-    let data_bytes = audio.num_channels() as u64 * format.bytes() as u64 * audio.len() as u64;
+    let data_bytes = channels as u64 * format.bytes() as u64 * frames;
     let spec = hound::WavSpec {
-        channels,
-        sample_rate: audio.sample_rate(),
+        channels: channels as u16,
+        sample_rate,
         bits_per_sample: format.bits(),
         sample_format: if format.is_float() {
             hound::SampleFormat::Float
@@ -294,6 +304,88 @@ fn encode(
     }
     writer.flush()?;
     Ok(EncodeSummary { clipped })
+}
+
+/// Writes a WAV file of `frames` frames of `channels` channels at `sample_rate` whose samples
+/// come from `next`, a chunk at a time: each call replaces the contents of its buffer with
+/// the next interleaved frames (any whole number of them). Memory stays one chunk whatever
+/// the length — how the single-stage commands write a long file. The header is written
+/// first with the sizes `frames` promises; `next` delivering fewer frames, or more, is an
+/// error and (for a regular file) leaves nothing behind, as every write here does.
+pub fn write_wav_stream(
+    output: &OutputPath,
+    replace_existing: bool,
+    (channels, frames, sample_rate): (usize, u64, u32),
+    format: SampleFormat,
+    ceiling: Option<f32>,
+    next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
+) -> Result<EncodeSummary, IoError> {
+    let header = header_for(channels, frames, sample_rate, format, output.requested())?;
+    let mut failure = None;
+    let mut summary = EncodeSummary::default();
+    let written = output.write_with(replace_existing, |w| {
+        w.write_all(&header)?;
+        let q = Quantiser::new(format, ceiling);
+        let (mut chunk, mut bytes) = (Vec::new(), Vec::new());
+        let mut done = 0u64;
+        while done < frames {
+            if let Err(e) = next(&mut chunk) {
+                failure = Some(e);
+                return Err(io::Error::other("the input failed"));
+            }
+            let got = (chunk.len() / channels.max(1)) as u64;
+            if got == 0 || done + got > frames || chunk.len() % channels.max(1) != 0 {
+                failure = Some(IoError::unsupported(
+                    output.requested(),
+                    format!(
+                        "the processed stream delivered {} frames, not {frames}",
+                        done + got
+                    ),
+                ));
+                return Err(io::Error::other("the stream's length is wrong"));
+            }
+            bytes.clear();
+            summary.clipped += encode_interleaved(&chunk, format, q, &mut bytes);
+            w.write_all(&bytes)?;
+            done += got;
+        }
+        if (frames * channels as u64 * format.bytes() as u64) % 2 == 1 {
+            w.write_all(&[0])?;
+        }
+        w.flush()
+    });
+    match (written, failure) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(e),
+        (Ok(()), None) => Ok(summary),
+    }
+}
+
+/// Appends interleaved `samples` encoded in `format` to `out`; returns how many were clipped.
+fn encode_interleaved(
+    samples: &[f32],
+    format: SampleFormat,
+    q: Quantiser,
+    out: &mut Vec<u8>,
+) -> u64 {
+    let mut clipped = 0u64;
+    let mut code = |x: f32| {
+        let (c, over) = q.code(x);
+        clipped += u64::from(over);
+        c
+    };
+    out.reserve(samples.len() * format.bytes());
+    for &x in samples {
+        match format {
+            SampleFormat::Float32 => out.extend_from_slice(&x.to_le_bytes()),
+            SampleFormat::Float64 => out.extend_from_slice(&f64::from(x).to_le_bytes()),
+            SampleFormat::Int8 => out.push((code(x) + 128) as u8),
+            SampleFormat::Int16 => out.extend_from_slice(&(code(x) as i16).to_le_bytes()),
+            SampleFormat::Int24 => out.extend_from_slice(&code(x).to_le_bytes()[..3]),
+            SampleFormat::Int32 => out.extend_from_slice(&code(x).to_le_bytes()),
+        }
+    }
+    clipped
 }
 
 /// Appends frames `range` of the planar `channels`, interleaved and encoded, to `out`.

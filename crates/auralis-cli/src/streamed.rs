@@ -1,0 +1,98 @@
+//! `eq`, `compress` and `limit` on a WAV file, chunk by chunk: decode a chunk, run the
+//! stage's stream, encode, write — so memory stays a few chunks whatever the file's length
+//! (a whole-file run holds the input and the output: two copies of a 2 GB file, and more in
+//! the parallel implementations' scratch).
+//!
+//! The stream's latency is removed (its first `latency` output frames are dropped and as many
+//! frames of silence flush the tail), so the output has the input's length and lines up with
+//! it. A stream equals its stage's whole-file implementation frame for frame (the stage kit
+//! holds it to that), and it has no blocks or threads, so the bytes do not depend on the chunk
+//! size or the thread count. FLAC outputs, non-WAV inputs and `--impl` take the whole-file
+//! path.
+
+use auralis::io::WavChunkReader;
+
+use crate::commands::CliError;
+use crate::output::PreparedOutput;
+
+/// Frames per chunk read from the input.
+const CHUNK_FRAMES: usize = 16 * 1024;
+
+/// A WAV reader for `input` if it can be streamed (a regular WAV file), else `None` (the
+/// caller reads it whole, which also reports any error properly).
+pub fn open(input: &std::path::Path, output: &PreparedOutput) -> Option<WavChunkReader> {
+    if output.is_flac() {
+        return None;
+    }
+    WavChunkReader::open(input).ok()
+}
+
+/// A stage run on one chunk: interleaved input → output of the same length; the third
+/// argument is the chunk's frame count.
+pub type ChunkStage<'a> = dyn FnMut(&[f32], &mut [f32], usize) -> Result<(), CliError> + 'a;
+
+/// Streams `reader` through `process` (interleaved input → output of the same length; the
+/// third argument is the chunk's frame count) into `output`, removing `latency` frames.
+pub fn run(
+    mut reader: WavChunkReader,
+    output: &PreparedOutput,
+    latency: usize,
+    ceiling: Option<f32>,
+    process: &mut ChunkStage<'_>,
+) -> Result<(), CliError> {
+    let spec = reader.spec();
+    let channels = spec.channels;
+    let (mut input, mut processed) = (Vec::new(), Vec::new());
+    let mut skip = latency;
+    let mut flush = latency;
+    let mut failure = None;
+    let mut next = |out: &mut Vec<f32>| -> Result<(), auralis::io::IoError> {
+        out.clear();
+        while out.is_empty() {
+            let frames = match reader.read_chunk(&mut input, CHUNK_FRAMES) {
+                Ok(frames) => frames,
+                Err(e) => {
+                    // Bad input (a truncated file, a NaN sample) is the user's: exit 2, as
+                    // the whole-file path reports it.
+                    failure = Some(CliError::usage(e.to_string()));
+                    return Err(e);
+                }
+            };
+            let frames = if frames > 0 {
+                frames
+            } else {
+                // The input is exhausted: silence pushes the last `latency` frames out.
+                let frames = flush.min(CHUNK_FRAMES);
+                if frames == 0 {
+                    return Ok(());
+                }
+                flush -= frames;
+                input.clear();
+                input.resize(frames * channels, 0.0);
+                frames
+            };
+            processed.resize(input.len(), 0.0);
+            if let Err(e) = process(&input, &mut processed, frames) {
+                failure = Some(e);
+                // The stage's own error is kept in `failure` and reported instead.
+                return Err(auralis::io::IoError::Unsupported {
+                    path: "<stream>".into(),
+                    reason: "the stage failed".into(),
+                });
+            }
+            let dropped = skip.min(frames);
+            skip -= dropped;
+            out.extend_from_slice(&processed[dropped * channels..]);
+        }
+        Ok(())
+    };
+    let written = output.write_stream(
+        (channels, spec.frames, spec.sample_rate),
+        ceiling,
+        &mut next,
+    );
+    match (failure, written) {
+        (Some(e), _) => Err(e),
+        (None, result) => result,
+    }
+}
