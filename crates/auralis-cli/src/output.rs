@@ -188,21 +188,28 @@ impl PreparedOutput {
             )
         }
         .map_err(write_error)?;
-        if summary.clipped > 0 {
-            console::note(&format!(
-                "auralis: warning: {} samples beyond full scale were clipped in the {}-bit \
-                 output {} (peak {:+.2} dBFS); lower the level or use --format f32",
-                summary.clipped,
-                self.format.bits(),
-                self.path.requested().display(),
+        self.warn_clipped(
+            summary.clipped,
+            &format!(
+                " (peak {:+.2} dBFS)",
                 20.0 * f64::from(audio.peak()).log10()
-            ));
-        }
+            ),
+        );
         Ok(())
     }
-}
 
-impl PreparedOutput {
+    /// Warns on stderr when `clipped` samples beyond full scale had to be clipped.
+    fn warn_clipped(&self, clipped: u64, detail: &str) {
+        if clipped > 0 {
+            console::note(&format!(
+                "auralis: warning: {clipped} samples beyond full scale were clipped in the {}-bit \
+                 output {}{detail}; lower the level or use --format f32",
+                self.format.bits(),
+                self.path.requested().display(),
+            ));
+        }
+    }
+
     /// Writes a WAV output of `(channels, frames, sample rate)` whose samples `next` delivers a
     /// chunk at a time ([`auralis::io::write_wav_stream`]); not for FLAC outputs.
     pub fn write_stream(
@@ -220,15 +227,7 @@ impl PreparedOutput {
             next,
         )
         .map_err(write_error)?;
-        if summary.clipped > 0 {
-            console::note(&format!(
-                "auralis: warning: {} samples beyond full scale were clipped in the {}-bit \
-                 output {}; lower the level or use --format f32",
-                summary.clipped,
-                self.format.bits(),
-                self.path.requested().display(),
-            ));
-        }
+        self.warn_clipped(summary.clipped, "");
         Ok(())
     }
 }
