@@ -18,10 +18,15 @@ use crate::output::PreparedOutput;
 /// Frames per chunk read from the input.
 const CHUNK_FRAMES: usize = 16 * 1024;
 
-/// A WAV reader for `input` if it can be streamed (a regular WAV file), else `None` (the
-/// caller reads it whole, which also reports any error properly).
-pub fn open(input: &std::path::Path, output: &PreparedOutput) -> Option<WavChunkReader> {
-    if output.is_flac() {
+/// A WAV reader for `input` if it can be streamed (a regular WAV file, a WAV output, no
+/// `--impl`), else `None` (the caller reads it whole, which also reports any error
+/// properly).
+pub fn open(
+    input: &std::path::Path,
+    output: &PreparedOutput,
+    forced: Option<auralis::ImplKind>,
+) -> Option<WavChunkReader> {
+    if output.is_flac() || forced.is_some() {
         return None;
     }
     WavChunkReader::open(input).ok()

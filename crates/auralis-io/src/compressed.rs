@@ -75,27 +75,52 @@ fn sniffed_name(file: &mut File) -> &'static str {
     }
 }
 
-fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
-    let sniffed = sniffed_name(&mut file);
+/// symphonia's probe of `file`, hinted by `path`'s extension: the set-up every reader of a
+/// non-WAV file shares (decoding, tags, the declared duration).
+fn probe(
+    path: &Path,
+    file: File,
+) -> Result<Box<dyn symphonia::core::formats::FormatReader>, SymError> {
     let source = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            source,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| match e {
-            SymError::Unsupported(_) => IoError::unsupported(
-                path,
-                format!("{NO_FORMAT} (WAV, RF64, FLAC, MP3, Ogg Vorbis, AIFF)"),
-            ),
-            other => symphonia_error(path, sniffed, other),
-        })?;
+    symphonia::default::get_probe().probe(
+        &hint,
+        source,
+        FormatOptions::default(),
+        MetadataOptions::default(),
+    )
+}
+
+/// The duration a non-WAV file's container declares, seconds (`None` when it declares none
+/// or cannot be probed). symphonia has panicked on crafted input before: a probe must not
+/// take a batch down.
+pub(crate) fn declared_duration_secs(path: &Path, file: File) -> Option<f64> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let format = probe(path, file).ok()?;
+        let track = format.default_track(TrackType::Audio)?;
+        let frames = track.num_frames?;
+        let rate = match track.codec_params.as_ref()? {
+            CodecParameters::Audio(p) => p.sample_rate?,
+            _ => return None,
+        };
+        (rate > 0).then(|| frames as f64 / f64::from(rate))
+    }))
+    .ok()
+    .flatten()
+}
+
+fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
+    let sniffed = sniffed_name(&mut file);
+    let mut format = probe(path, file).map_err(|e| match e {
+        SymError::Unsupported(_) => IoError::unsupported(
+            path,
+            format!("{NO_FORMAT} (WAV, RF64, FLAC, MP3, Ogg Vorbis, AIFF)"),
+        ),
+        other => symphonia_error(path, sniffed, other),
+    })?;
     let name = format.format_info().short_name;
     let track = format
         .default_track(TrackType::Audio)
@@ -216,19 +241,7 @@ pub fn read_tags(path: &Path) -> Vec<(String, String)> {
     if sniffed_name(&mut file) == "unknown format" {
         return crate::read_wav_metadata(path).tags;
     }
-    let source = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let probed = catch_unwind(AssertUnwindSafe(|| {
-        symphonia::default::get_probe().probe(
-            &hint,
-            source,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-    }));
+    let probed = catch_unwind(AssertUnwindSafe(|| probe(path, file)));
     let Ok(Ok(mut format)) = probed else {
         return Vec::new();
     };

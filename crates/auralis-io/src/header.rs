@@ -110,6 +110,12 @@ fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(std::array::from_fn(|i| b[at + i]))
 }
 
+/// Whether a file's first four bytes name a RIFF-family container (`RIFF`, `RF64`, `BW64`,
+/// `RIFX`): the files this crate's own WAV reader handles.
+pub(crate) fn is_riff_family(magic: &[u8; 4]) -> bool {
+    matches!(magic, b"RIFF" | b"RF64" | b"BW64" | b"RIFX")
+}
+
 /// Reads the header from `reader`, leaving it at the first sample byte.
 pub(crate) fn read_header<R: Read>(reader: &mut R, path: &Path) -> Result<Header, IoError> {
     let mut r = Counted {

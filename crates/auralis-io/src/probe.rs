@@ -2,15 +2,10 @@
 //! (`auralis master --shard I/N`) without decoding a whole catalogue first.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-
-use crate::header::read_header;
+use crate::header::{is_riff_family, read_header};
 
 /// The duration a file's header declares, in seconds, or `None` when it declares none (an
 /// MP3 without a LAME/Xing tag, a WAV whose data size is left open) or cannot be read — the
@@ -18,39 +13,13 @@ use crate::header::read_header;
 pub fn probe_duration_secs(path: &Path) -> Option<f64> {
     let mut file = File::open(path).ok()?;
     let mut magic = [0u8; 4];
-    use std::io::{Read, Seek, SeekFrom};
     file.read_exact(&mut magic).ok()?;
     file.seek(SeekFrom::Start(0)).ok()?;
-    if matches!(&magic, b"RIFF" | b"RF64" | b"BW64" | b"RIFX") {
-        let header = read_header(&mut BufReader::new(file), path).ok()?;
-        return (!header.length_unknown && header.spec.sample_rate > 0)
-            .then(|| header.spec.duration_secs());
+    if !is_riff_family(&magic) {
+        return crate::compressed::declared_duration_secs(path, file);
     }
-    let source = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    // symphonia has panicked on crafted input before: a probe must not take the batch down.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let format = symphonia::default::get_probe()
-            .probe(
-                &hint,
-                source,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .ok()?;
-        let track = format.default_track(TrackType::Audio)?;
-        let frames = track.num_frames?;
-        let rate = match track.codec_params.as_ref()? {
-            symphonia::core::codecs::CodecParameters::Audio(p) => p.sample_rate?,
-            _ => return None,
-        };
-        (rate > 0).then(|| frames as f64 / f64::from(rate))
-    }))
-    .ok()
-    .flatten()
+    let header = read_header(&mut BufReader::new(file), path).ok()?;
+    (!header.length_unknown && header.spec.sample_rate > 0).then(|| header.spec.duration_secs())
 }
 
 /// Whether a file name has an extension [`crate::read_audio`] reads (case-insensitive):

@@ -66,7 +66,7 @@ fn starts_like_wav(file: &mut File, path: &Path) -> Result<bool, IoError> {
     let got = read_full(file, &mut magic).map_err(|e| IoError::io(path, "cannot read", e))?;
     file.seek(SeekFrom::Start(0))
         .map_err(|e| IoError::io(path, "cannot read", e))?;
-    Ok(got < 4 || matches!(&magic, b"RIFF" | b"RF64" | b"BW64" | b"RIFX"))
+    Ok(got < 4 || crate::header::is_riff_family(&magic))
 }
 
 fn read_wav_file(path: &Path, file: File, file_len: Option<u64>) -> Result<AudioBuffer, IoError> {

@@ -168,10 +168,8 @@ mod tests {
         assert_eq!(meta.tags, tags[..4].to_vec());
         assert_eq!(meta.ixml.as_deref(), Some(b"<BWFXML/>".as_slice()));
         assert_eq!(meta.bext, None);
-        assert_eq!(
-            crate::read_audio(&path).unwrap(),
-            crate::read_audio(&path).unwrap()
-        );
+        // The samples still read, as written, past the extra chunks.
+        assert_eq!(crate::read_audio(&path).unwrap().len(), 100);
         assert_eq!(
             read_wav_metadata(&dir.path().join("missing.wav")),
             WavMetadata::default()

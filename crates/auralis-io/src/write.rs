@@ -264,37 +264,12 @@ fn encode(
     writer.write_all(header)?;
     let q = Quantiser::new(format, ceiling);
     let mut clipped = 0u64;
-    let mut code = |x: f32| {
-        let (c, over) = q.code(x);
-        clipped += u64::from(over);
-        c
-    };
     let mut buf = Vec::with_capacity(ENCODE_CHUNK_FRAMES * audio.num_channels() * format.bytes());
     let mut start = 0;
     while start < audio.len() {
         let end = (start + ENCODE_CHUNK_FRAMES).min(audio.len());
         buf.clear();
-        let channels = audio.channels();
-        match format {
-            SampleFormat::Float32 => interleave(channels, start..end, &mut buf, f32::to_le_bytes),
-            SampleFormat::Float64 => interleave(channels, start..end, &mut buf, |x| {
-                f64::from(x).to_le_bytes()
-            }),
-            // WAV stores 8-bit samples unsigned, offset by 128.
-            SampleFormat::Int8 => {
-                interleave(channels, start..end, &mut buf, |x| [(code(x) + 128) as u8])
-            }
-            SampleFormat::Int16 => interleave(channels, start..end, &mut buf, |x| {
-                (code(x) as i16).to_le_bytes()
-            }),
-            SampleFormat::Int24 => interleave(channels, start..end, &mut buf, |x| {
-                let b = code(x).to_le_bytes();
-                [b[0], b[1], b[2]]
-            }),
-            SampleFormat::Int32 => {
-                interleave(channels, start..end, &mut buf, |x| code(x).to_le_bytes())
-            }
-        }
+        clipped += encode_frames(audio.channels(), start..end, format, q, &mut buf);
         writer.write_all(&buf)?;
         start = end;
     }
@@ -345,7 +320,13 @@ pub fn write_wav_stream(
                 return Err(io::Error::other("the stream's length is wrong"));
             }
             bytes.clear();
-            summary.clipped += encode_interleaved(&chunk, format, q, &mut bytes);
+            summary.clipped += encode_frames(
+                std::slice::from_ref(&chunk),
+                0..chunk.len(),
+                format,
+                q,
+                &mut bytes,
+            );
             w.write_all(&bytes)?;
             done += got;
         }
@@ -361,9 +342,12 @@ pub fn write_wav_stream(
     }
 }
 
-/// Appends interleaved `samples` encoded in `format` to `out`; returns how many were clipped.
-fn encode_interleaved(
-    samples: &[f32],
+/// Appends frames `range` of the planar `channels`, interleaved and encoded in `format`, to
+/// `out`; returns how many samples were clipped. Already interleaved samples are one
+/// "channel" here: encoding them in order is their interleaving.
+fn encode_frames(
+    channels: &[Vec<f32>],
+    range: std::ops::Range<usize>,
     format: SampleFormat,
     q: Quantiser,
     out: &mut Vec<u8>,
@@ -374,16 +358,17 @@ fn encode_interleaved(
         clipped += u64::from(over);
         c
     };
-    out.reserve(samples.len() * format.bytes());
-    for &x in samples {
-        match format {
-            SampleFormat::Float32 => out.extend_from_slice(&x.to_le_bytes()),
-            SampleFormat::Float64 => out.extend_from_slice(&f64::from(x).to_le_bytes()),
-            SampleFormat::Int8 => out.push((code(x) + 128) as u8),
-            SampleFormat::Int16 => out.extend_from_slice(&(code(x) as i16).to_le_bytes()),
-            SampleFormat::Int24 => out.extend_from_slice(&code(x).to_le_bytes()[..3]),
-            SampleFormat::Int32 => out.extend_from_slice(&code(x).to_le_bytes()),
-        }
+    match format {
+        SampleFormat::Float32 => interleave(channels, range, out, f32::to_le_bytes),
+        SampleFormat::Float64 => interleave(channels, range, out, |x| f64::from(x).to_le_bytes()),
+        // WAV stores 8-bit samples unsigned, offset by 128.
+        SampleFormat::Int8 => interleave(channels, range, out, |x| [(code(x) + 128) as u8]),
+        SampleFormat::Int16 => interleave(channels, range, out, |x| (code(x) as i16).to_le_bytes()),
+        SampleFormat::Int24 => interleave(channels, range, out, |x| {
+            let b = code(x).to_le_bytes();
+            [b[0], b[1], b[2]]
+        }),
+        SampleFormat::Int32 => interleave(channels, range, out, |x| code(x).to_le_bytes()),
     }
     clipped
 }

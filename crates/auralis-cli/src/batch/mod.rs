@@ -50,20 +50,13 @@ pub struct BatchArgs {
 /// What to do with one track, decided before the run.
 #[derive(Debug, Clone, PartialEq)]
 enum Action {
-    /// Master it; `replace`: an existing output may be replaced (atomically).
-    Master {
-        replace: bool,
-    },
+    /// Master it (no output yet).
+    Master,
+    /// Master it, replacing the existing output (atomically), for this reason.
+    Remaster(&'static str),
     Skip(String),
     /// Refused without processing (an output exists that is not ours to replace).
     Refuse(String),
-}
-
-/// The job count when `--jobs` is not given: what the lab measured best on this machine
-/// (tracks across cores when that won, else one track at a time with the parallel
-/// pipeline), for `cores` cores.
-pub fn default_jobs(cores: usize) -> usize {
-    auralis::selection::batch_jobs(cores)
 }
 
 /// Runs a batch.
@@ -71,7 +64,11 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
     let jobs = match args.jobs {
         Some(0) => return Err(CliError::usage("--jobs 0: at least one job is needed")),
         Some(n) => n,
-        None => default_jobs(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        // What the lab measured best on this machine: tracks across cores when that won,
+        // else one track at a time with the parallel pipeline.
+        None => auralis::selection::batch_jobs(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ),
     };
     let shard: Option<Shard> = args
         .shard
@@ -94,11 +91,11 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
     if let Some(shard) = shard {
         let weights: Vec<u64> = plan.items.iter().map(|i| i.duration_ms).collect();
         let shard_of = shard::assign(&weights, shard.count);
-        let mut index = 0;
-        plan.items.retain(|_| {
-            index += 1;
-            shard_of[index - 1] == shard.index
-        });
+        plan.items = std::mem::take(&mut plan.items)
+            .into_iter()
+            .zip(shard_of)
+            .filter_map(|(item, s)| (s == shard.index).then_some(item))
+            .collect();
     }
     if let Some(path) = &args.summary {
         check_summary_path(path, &plan.items)?;
@@ -122,13 +119,14 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
         ));
     }
 
+    let workers = jobs.min(plan.items.len()).max(1);
     signals::graceful();
     let progress = progress::Progress::new(plan.items.len());
     let results: Mutex<Vec<Option<FileResult>>> = Mutex::new(vec![None; plan.items.len()]);
     let next = AtomicUsize::new(0);
     let clock = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(plan.items.len()).max(1) {
+        for _ in 0..workers {
             scope.spawn(|| loop {
                 if signals::pending().is_some() {
                     break;
@@ -161,7 +159,7 @@ pub fn run(args: BatchArgs, options: &Options) -> Result<(), CliError> {
         .map(|(result, item)| result.unwrap_or_else(|| FileResult::not_started(item)))
         .collect();
     let interrupted = signals::pending();
-    let totals = summary::Totals::of(&results, wall_secs, jobs.min(plan.items.len()).max(1));
+    let totals = summary::Totals::of(&results, wall_secs, workers);
     crate::console::out(&summary::table(&results, &totals, interrupted))?;
     if let Some(path) = &args.summary {
         let written = serde_json::to_string_pretty(&summary::json(&results, &totals, interrupted))
@@ -228,8 +226,8 @@ fn actions_text(actions: &[Action]) -> Vec<String> {
     actions
         .iter()
         .map(|a| match a {
-            Action::Master { replace: false } => "master".to_string(),
-            Action::Master { replace: true } => "master (replacing the output)".to_string(),
+            Action::Master => "master".to_string(),
+            Action::Remaster(why) => format!("master, replacing the output: {why}"),
             Action::Skip(why) => format!("skip: {why}"),
             Action::Refuse(why) => format!("refuse: {why}"),
         })
@@ -239,15 +237,12 @@ fn actions_text(actions: &[Action]) -> Vec<String> {
 /// What to do with `item`, from the output's state and the flags.
 fn decide(item: &Item, args: &BatchArgs, state: &StateDir, settings_hash: &str) -> Action {
     match state.freshness(&item.input, &item.output, settings_hash) {
-        Freshness::Missing => Action::Master { replace: false },
-        _ if args.overwrite => Action::Master { replace: true },
+        Freshness::Missing => Action::Master,
+        _ if args.overwrite => Action::Remaster("--overwrite"),
         Freshness::Current if args.skip_existing => {
             Action::Skip("its output is up to date (its record matches)".into())
         }
-        Freshness::Stale(why) if args.skip_existing => {
-            let _ = why;
-            Action::Master { replace: true }
-        }
+        Freshness::Stale(why) if args.skip_existing => Action::Remaster(why),
         Freshness::Unrecorded if args.skip_existing => Action::Refuse(format!(
             "{} exists and no record says auralis made it; pass --overwrite to replace it",
             item.output.display()
@@ -296,7 +291,8 @@ fn process(
     let line = progress.start(&name);
     let mut result = FileResult::new(item);
     let replace = match action {
-        Action::Master { replace } => *replace,
+        Action::Master => false,
+        Action::Remaster(_) => true,
         Action::Skip(why) => {
             result.status = Status::Skipped;
             result.reason = Some(why.clone());
