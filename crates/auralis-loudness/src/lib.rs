@@ -19,6 +19,7 @@ mod blocked;
 mod energy;
 mod gating;
 mod kernel;
+mod meter;
 mod result;
 mod settings;
 mod stage;
@@ -35,7 +36,8 @@ pub use gating::{energy_to_lufs, subblock_frames, ABSOLUTE_GATE_LUFS, SILENCE_FL
 pub use result::{LoudnessResult, MOMENTARY_START_SECS, SERIES_PERIOD_SECS, SHORT_TERM_START_SECS};
 pub use settings::LoudnessSettings;
 pub use stage::LoudnessStage;
-pub use weights::{channel_weights, SURROUND_WEIGHT};
+pub use meter::{LoudnessMeter, TRUE_PEAK_BLOCK};
+pub use weights::{channel_weights, weights_for, SURROUND_WEIGHT};
 
 /// The stage's name in reports and `selection.json`.
 pub const NAME: &str = "loudness";

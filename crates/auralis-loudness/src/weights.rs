@@ -19,8 +19,13 @@ const SURROUNDS: u32 = 0x10 | 0x20 | 0x200 | 0x400;
 /// L R Ls Rs; 5 channels L R C Ls Rs; 6 and more L R C LFE Ls Rs, further channels unused
 /// (weight 0), as the meters users compare against do.
 pub fn channel_weights(audio: &AudioBuffer) -> Vec<f64> {
-    let n = audio.num_channels();
-    if let Some(mask) = audio.channel_mask() {
+    weights_for(audio.num_channels(), audio.channel_mask())
+}
+
+/// [`channel_weights`] of `n` channels with the speaker mask `mask` (for audio that is not
+/// held in an [`AudioBuffer`], such as a stream).
+pub fn weights_for(n: usize, mask: Option<u32>) -> Vec<f64> {
+    if let Some(mask) = mask {
         let mut weights = Vec::with_capacity(n);
         let mut bits = (0..32).map(|b| 1u32 << b).filter(|bit| mask & bit != 0);
         for _ in 0..n {

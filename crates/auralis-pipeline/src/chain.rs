@@ -241,8 +241,8 @@ pub struct Mastered {
 /// tracks. `Send + Sync`: one pipeline can serve many threads.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
-    settings: PipelineSettings,
-    sample_rate: u32,
+    pub(crate) settings: PipelineSettings,
+    pub(crate) sample_rate: u32,
 }
 
 /// The chain's steps, in order, as [`Pipeline::process_observed`] reports them (and as
@@ -268,6 +268,15 @@ impl Pipeline {
 
     pub fn settings(&self) -> &PipelineSettings {
         &self.settings
+    }
+
+    /// The EQ gains for an input of `profile`, as the settings' tone asks.
+    pub(crate) fn eq_gains(&self, profile: &BandProfile) -> EqGains {
+        match &self.settings.tone {
+            Tone::Preset(p) => toward_preset(profile, &p.curve),
+            Tone::Reference { profile: r, .. } => match_reference(profile, r),
+            Tone::Flat => EqGains::flat(),
+        }
     }
 
     /// Masters `audio` with every stage's implementation `kind`.
@@ -333,11 +342,7 @@ impl Pipeline {
         let profile = BandProfile::of(audio);
         lap("analysis", &mut timings);
 
-        let gains = match &self.settings.tone {
-            Tone::Preset(p) => toward_preset(&profile, &p.curve),
-            Tone::Reference { profile: r, .. } => match_reference(&profile, r),
-            Tone::Flat => EqGains::flat(),
-        };
+        let gains = self.eq_gains(&profile);
         let equalised = if gains.is_flat() {
             input.into_owned()
         } else {

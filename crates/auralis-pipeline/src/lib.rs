@@ -23,7 +23,9 @@ mod chain;
 mod gains;
 mod preset;
 mod profile;
+mod spool;
 mod stage;
+mod streamed;
 
 pub use chain::{
     GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings, Tone,
@@ -32,8 +34,10 @@ pub use chain::{
 };
 pub use gains::{match_reference, toward_preset, PRESET_CORRECTION};
 pub use preset::{Preset, PRESETS};
-pub use profile::{BandProfile, PROFILE_FFT, PROFILE_HOP};
+pub use profile::{BandProfile, ProfileAccumulator, PROFILE_FFT, PROFILE_HOP};
+pub use spool::{BufferSource, Source, Spool};
 pub use stage::{
     PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
     MASTER_RELATIVE_RMS_TOLERANCE,
 };
+pub use streamed::{StreamedMaster, STREAM_CHUNK};

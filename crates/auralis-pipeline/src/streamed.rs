@@ -1,0 +1,429 @@
+//! The chain over a [`Source`], chunk by chunk, in memory that does not grow with the
+//! track: what `auralis master` runs on files.
+//!
+//! Passes (each reads what the one before left, [`STREAM_CHUNK`] frames at a time):
+//! 1. **Analysis**: the input through a [`LoudnessMeter`] and a [`ProfileAccumulator`].
+//! 2. **EQ → compressor**: the input again, through the EQ's and the compressor's streams
+//!    (latency removed) into a [`Spool`], metered on the way (the loudness to normalise).
+//! 3. **Estimate**: gain → sample-peak limiter → meter, which predicts the loudness the
+//!    true-peak limiter will take away (as the in-memory chain does).
+//! 4. **Gain → true-peak limiter → meter** into a second spool, repeated with a corrected
+//!    gain while the output misses the target (at most [`MAX_PASSES`]).
+//!
+//! The caller then reads the master from the second spool, knowing its loudness before it
+//! writes a byte — so tags and `bext` loudness fields go in the file's header.
+//!
+//! Every step is a stream without threads or blocks, and the meters sum in stream order, so
+//! the result does not depend on the chunk size, the thread count or the track's length
+//! (tested). The streams are the vectorized implementations' twins and the meter is the
+//! reference's, so a streamed master is held to the reference chain by the same tolerances
+//! as the in-memory variants (the lab's `streamed` row).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use auralis_core::{Error, Result, StreamProcessor};
+use auralis_dynamics::{DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode};
+use auralis_eq::{EqSettings, EqStream};
+use auralis_loudness::{LoudnessMeter, LoudnessResult, LoudnessSettings};
+
+use crate::chain::{
+    GainReduction, MasterReport, Pipeline, EQ_FFT, GAIN_TRACE_PERIOD_SECS,
+    LOUDNESS_TOLERANCE_LU, MAX_LIMITING_DB, MAX_PASSES,
+};
+use crate::profile::ProfileAccumulator;
+use crate::spool::{Source, Spool};
+
+/// Frames per read: 16 384 (128 KiB of stereo `f32`), large enough that per-chunk costs
+/// vanish, small enough to stay in L2 through a stream.
+pub const STREAM_CHUNK: usize = 16 * 1024;
+
+/// A stream with its latency taken out: output frame `i` belongs to input frame `i`.
+struct Aligned<P> {
+    stage: P,
+    channels: usize,
+    skip: usize,
+    latency: usize,
+    processed: Vec<f32>,
+    gain: Vec<f32>,
+    zeros: Vec<f32>,
+}
+
+impl<P: StreamProcessor> Aligned<P> {
+    fn new(stage: P) -> Self {
+        let (channels, latency) = (stage.channels(), stage.latency_frames());
+        Self {
+            stage,
+            channels,
+            skip: latency,
+            latency,
+            processed: Vec::with_capacity(STREAM_CHUNK * channels),
+            gain: Vec::with_capacity(STREAM_CHUNK),
+            zeros: Vec::new(),
+        }
+    }
+
+    /// Processes `input` with `run` (input, output, gain per frame) and returns the aligned
+    /// output and gains (fewer frames than the input while the run-in is dropped).
+    fn process(
+        &mut self,
+        input: &[f32],
+        run: impl FnOnce(&mut P, &[f32], &mut [f32], &mut [f32]) -> Result<()>,
+    ) -> Result<(&[f32], &[f32])> {
+        let frames = input.len() / self.channels;
+        self.processed.resize(input.len(), 0.0);
+        self.gain.resize(frames, 0.0);
+        run(&mut self.stage, input, &mut self.processed, &mut self.gain)?;
+        let dropped = self.skip.min(frames);
+        self.skip -= dropped;
+        Ok((
+            &self.processed[dropped * self.channels..],
+            &self.gain[dropped..],
+        ))
+    }
+
+    /// The last `latency` frames, pushed out by silence.
+    fn flush(
+        &mut self,
+        run: impl FnOnce(&mut P, &[f32], &mut [f32], &mut [f32]) -> Result<()>,
+    ) -> Result<(&[f32], &[f32])> {
+        let mut zeros = std::mem::take(&mut self.zeros);
+        zeros.clear();
+        zeros.resize(self.latency * self.channels, 0.0);
+        let out = self.process(&zeros, run);
+        // (`zeros` is dropped: a flush happens once per pass.)
+        out
+    }
+}
+
+fn plain<P: StreamProcessor>(p: &mut P, x: &[f32], y: &mut [f32], _: &mut [f32]) -> Result<()> {
+    p.process_interleaved(x, y)
+}
+
+fn with_gain(p: &mut DynamicsStream, x: &[f32], y: &mut [f32], g: &mut [f32]) -> Result<()> {
+    p.process_interleaved_with_gain(x, y, g)
+}
+
+/// Gain reduction statistics and the plot trace, gathered frame by frame.
+struct Reduction {
+    makeup: f64,
+    period: usize,
+    in_period: usize,
+    period_max: f32,
+    trace: Vec<f32>,
+    max: f64,
+    sum: f64,
+    frames: u64,
+}
+
+impl Reduction {
+    fn new(makeup_db: f32, sample_rate: u32) -> Self {
+        Self {
+            makeup: f64::from(makeup_db),
+            period: ((GAIN_TRACE_PERIOD_SECS * f64::from(sample_rate)) as usize).max(1),
+            in_period: 0,
+            period_max: 0.0,
+            trace: Vec::new(),
+            max: 0.0,
+            sum: 0.0,
+            frames: 0,
+        }
+    }
+
+    fn push(&mut self, gain_db: &[f32]) {
+        for &g in gain_db {
+            let r = (self.makeup - f64::from(g)).max(0.0);
+            self.max = self.max.max(r);
+            self.sum += r;
+            self.period_max = self.period_max.max(r as f32);
+            self.in_period += 1;
+            if self.in_period == self.period {
+                self.trace.push(self.period_max);
+                self.in_period = 0;
+                self.period_max = 0.0;
+            }
+        }
+        self.frames += gain_db.len() as u64;
+    }
+
+    /// (max, mean, trace).
+    fn finish(mut self) -> (f64, f64, Vec<f32>) {
+        if self.in_period > 0 {
+            self.trace.push(self.period_max);
+        }
+        (self.max, self.sum / self.frames.max(1) as f64, self.trace)
+    }
+}
+
+/// A master made by [`Pipeline::master_stream`]: its report, and the audio in a spool
+/// (rewound: read it with [`Source::read`]).
+pub struct StreamedMaster {
+    pub report: MasterReport,
+    pub audio: Spool,
+    /// Frames in the master (the input's length).
+    pub frames: u64,
+}
+
+/// Wall time per step, for `timings_ms`.
+#[derive(Default)]
+struct Clock(BTreeMap<&'static str, Duration>);
+
+impl Clock {
+    fn time<T>(&mut self, step: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        *self.0.entry(step).or_default() += start.elapsed();
+        out
+    }
+}
+
+impl Pipeline {
+    /// Masters `source` chunk by chunk, keeping intermediate audio in `middle` and the master
+    /// in `master` (two spools the caller made: in memory or in temporary files), telling
+    /// `progress` each step of [`crate::STEPS`] as it finishes.
+    pub fn master_stream(
+        &self,
+        source: &mut dyn Source,
+        mut middle: Spool,
+        mut master: Spool,
+        progress: &mut dyn FnMut(&'static str),
+    ) -> Result<StreamedMaster> {
+        let rate = source.sample_rate();
+        let channels = source.channels();
+        if rate != self.sample_rate {
+            return Err(Error::param(
+                "audio",
+                format!("is at {rate} Hz; this pipeline was made for {} Hz", self.sample_rate),
+            ));
+        }
+        let settings = &self.settings;
+        let mask = source.channel_mask();
+        let new_meter =
+            || LoudnessMeter::new(channels, rate, mask, &LoudnessSettings::default());
+        let mut clock = Clock::default();
+        for step in crate::STEPS {
+            clock.0.insert(step, Duration::ZERO);
+        }
+        let mut chunk = Vec::with_capacity(STREAM_CHUNK * channels);
+
+        // 1. Analysis.
+        let (input_loudness, profile, frames) = clock.time("analysis", || -> Result<_> {
+            let mut meter = new_meter()?;
+            let mut profile = ProfileAccumulator::new(channels, rate);
+            let mut frames = 0u64;
+            source.rewind()?;
+            loop {
+                let n = source.read(&mut chunk, STREAM_CHUNK)?;
+                if n == 0 {
+                    break;
+                }
+                frames += n as u64;
+                meter.push(&chunk);
+                profile.push(&chunk);
+            }
+            Ok((meter.finish(), profile.finish(), frames))
+        })?;
+        if frames == 0 {
+            return Err(Error::param("audio", "is empty"));
+        }
+        progress("analysis");
+
+        // 2. EQ → compressor into `middle`, metered.
+        let gains = self.eq_gains(&profile);
+        let mut eq = if gains.is_flat() {
+            None
+        } else {
+            let eq_settings = EqSettings {
+                gains: gains.clone(),
+                fft_size: EQ_FFT,
+                hop: settings.eq_hop,
+            };
+            Some(Aligned::new(EqStream::new(&eq_settings, channels, rate)?))
+        };
+        let mut compressor = match &settings.compressor {
+            Some(c) => Some(Aligned::new(DynamicsStream::new(
+                &DynamicsSettings {
+                    compressor: Some(c.clone()),
+                    limiter: None,
+                },
+                channels,
+                rate,
+            )?)),
+            None => None,
+        };
+        let mut compression = Reduction::new(
+            settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db),
+            rate,
+        );
+        let mut before = new_meter()?;
+        middle.clear()?;
+        source.rewind()?;
+        let mut eq_done = false;
+        loop {
+            let n = source.read(&mut chunk, STREAM_CHUNK)?;
+            let ended = n == 0;
+            // The EQ's output for this chunk (its tail, by silence, once the input ends).
+            let equalised: &[f32] = match &mut eq {
+                Some(eq) if !ended => clock.time("eq", || eq.process(&chunk, plain))?.0,
+                Some(eq) if !eq_done => {
+                    eq_done = true;
+                    clock.time("eq", || eq.flush(plain))?.0
+                }
+                Some(_) => &[],
+                None => &chunk,
+            };
+            let compressed: &[f32] = match &mut compressor {
+                Some(c) => {
+                    let (audio, gain) = clock.time("compressor", || c.process(equalised, with_gain))?;
+                    compression.push(gain);
+                    audio
+                }
+                None => equalised,
+            };
+            middle.append(compressed)?;
+            before.push(compressed);
+            if ended {
+                if let Some(c) = &mut compressor {
+                    let (audio, gain) = clock.time("compressor", || c.flush(with_gain))?;
+                    compression.push(gain);
+                    middle.append(audio)?;
+                    before.push(audio);
+                }
+                break;
+            }
+        }
+        let before = before.finish();
+        progress("eq");
+        progress("compressor");
+        let (compressor_max, compressor_mean, compressor_trace) = compression.finish();
+
+        // 3–4. Gain → limiter, measured, until on target.
+        let target = settings.target();
+        let mut warnings = Vec::new();
+        let mut gain_db = match before.integrated_lufs {
+            Some(l) => target - l,
+            None => {
+                warnings.push(format!(
+                    "no loudness to normalise ({}): written through the limiter only",
+                    before
+                        .integrated_absent_reason()
+                        .unwrap_or("no integrated loudness")
+                ));
+                0.0
+            }
+        };
+        let limiter = |mode: PeakMode| -> Result<DynamicsStream> {
+            DynamicsStream::new(
+                &DynamicsSettings {
+                    compressor: None,
+                    limiter: Some(LimiterSettings {
+                        ceiling_db: settings.ceiling_dbtp as f32,
+                        mode,
+                        ..LimiterSettings::default()
+                    }),
+                },
+                channels,
+                rate,
+            )
+        };
+        let mut limit = |mode: PeakMode,
+                         gain_db: f64,
+                         mut keep: Option<&mut Spool>,
+                         chunk: &mut Vec<f32>|
+         -> Result<(LoudnessResult, Reduction)> {
+            let g = 10f64.powf(gain_db / 20.0) as f32;
+            let mut stage = Aligned::new(limiter(mode)?);
+            let mut meter = new_meter()?;
+            let mut reduction = Reduction::new(0.0, rate);
+            middle.rewind()?;
+            if let Some(spool) = keep.as_deref_mut() {
+                spool.clear()?;
+            }
+            loop {
+                let n = middle.read(chunk, STREAM_CHUNK)?;
+                let (audio, gain) = if n == 0 {
+                    stage.flush(with_gain)?
+                } else {
+                    for x in chunk.iter_mut() {
+                        *x *= g;
+                    }
+                    stage.process(chunk, with_gain)?
+                };
+                meter.push(audio);
+                reduction.push(gain);
+                if let Some(spool) = keep.as_deref_mut() {
+                    spool.append(audio)?;
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            Ok((meter.finish(), reduction))
+        };
+        let (output_loudness, limiting, passes) =
+            clock.time("gain and limiter", || -> Result<_> {
+                if let Some(l) = before.integrated_lufs {
+                    let (estimate, _) = limit(PeakMode::Sample, gain_db, None, &mut chunk)?;
+                    if let Some(after) = estimate.integrated_lufs {
+                        gain_db += (l + gain_db) - after;
+                    }
+                }
+                let mut passes = 0;
+                loop {
+                    passes += 1;
+                    let (measured, reduction) =
+                        limit(PeakMode::True, gain_db, Some(&mut master), &mut chunk)?;
+                    match measured.integrated_lufs.map(|l| target - l) {
+                        Some(e) if e.abs() > LOUDNESS_TOLERANCE_LU && passes < MAX_PASSES => {
+                            gain_db += e;
+                        }
+                        _ => break Ok((measured, reduction, passes)),
+                    }
+                }
+            })?;
+        progress("gain and limiter");
+        let (limiter_max, limiter_mean, limiter_trace) = limiting.finish();
+        if limiter_max > MAX_LIMITING_DB {
+            warnings.push(format!(
+                "reaching {target:.1} LUFS takes {limiter_max:.1} dB of limiting (more than {MAX_LIMITING_DB} dB)"
+            ));
+        }
+        if let Some(l) = output_loudness.integrated_lufs {
+            if (l - target).abs() > 0.1 {
+                warnings.push(format!(
+                    "the output reads {l:.2} LUFS, {:.2} LU from the {target:.1} LUFS target",
+                    l - target
+                ));
+            }
+        }
+        master.rewind()?;
+        Ok(StreamedMaster {
+            report: MasterReport {
+                input: (&input_loudness).into(),
+                output: (&output_loudness).into(),
+                target_lufs: target,
+                ceiling_dbtp: settings.ceiling_dbtp,
+                eq_gains_db: gains.as_slice().to_vec(),
+                input_bands_db: profile.0.iter().map(|&v| v as f32).collect(),
+                gain_db,
+                gain_reduction_db: GainReduction {
+                    compressor_max_db: compressor_max,
+                    compressor_mean_db: compressor_mean,
+                    limiter_max_db: limiter_max,
+                    limiter_mean_db: limiter_mean,
+                },
+                passes,
+                warnings,
+                timings_ms: clock
+                    .0
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_secs_f64() * 1e3))
+                    .collect(),
+                compressor_trace_db: compressor_trace,
+                limiter_trace_db: limiter_trace,
+            },
+            audio: master,
+            frames,
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! The streamed chain (`Pipeline::master_stream`, what `auralis master` runs): held to the
+//! reference chain by the lab's tolerances, on target by the `ebur128` crate, and the same
+//! bits whatever the chunking, the spool (memory or file) and the thread count.
+
+use auralis_core::{AudioBuffer, ImplKind, Stage};
+use auralis_pipeline::{
+    BufferSource, Pipeline, PipelineSettings, PipelineStage, Source, Spool, StreamedMaster,
+    PRESETS,
+};
+use auralis_testkit::oracle::{ebur128_reading, ebur128_true_peak};
+
+/// A source that hands out chunks of varying, odd sizes (never what was asked).
+struct Trickle<'a> {
+    inner: BufferSource<'a>,
+    sizes: &'static [usize],
+    turn: usize,
+}
+
+impl Source for Trickle<'_> {
+    fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+    fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> auralis_core::Result<usize> {
+        self.turn += 1;
+        let size = self.sizes[self.turn % self.sizes.len()].min(max_frames);
+        self.inner.read(out, size)
+    }
+    fn rewind(&mut self) -> auralis_core::Result<()> {
+        self.inner.rewind()
+    }
+}
+
+fn spools(audio: &AudioBuffer, on_disk: bool) -> (Spool, Spool) {
+    let (c, r) = (audio.num_channels(), audio.sample_rate());
+    if on_disk {
+        let dir = std::env::temp_dir();
+        (
+            Spool::in_dir(&dir, c, r).unwrap(),
+            Spool::in_dir(&dir, c, r).unwrap(),
+        )
+    } else {
+        (Spool::in_memory(c, r), Spool::in_memory(c, r))
+    }
+}
+
+fn streamed(
+    settings: &PipelineSettings,
+    source: &mut dyn Source,
+    on_disk: bool,
+    audio: &AudioBuffer,
+) -> (StreamedMaster, AudioBuffer) {
+    let (middle, master) = spools(audio, on_disk);
+    let mut m = Pipeline::new(settings.clone(), audio.sample_rate())
+        .unwrap()
+        .master_stream(source, middle, master, &mut |_| {})
+        .unwrap();
+    let c = audio.num_channels();
+    let mut channels = vec![Vec::new(); c];
+    let mut chunk = Vec::new();
+    while m.audio.read(&mut chunk, 10_000).unwrap() > 0 {
+        for frame in chunk.chunks_exact(c) {
+            for (ch, &x) in channels.iter_mut().zip(frame) {
+                ch.push(x);
+            }
+        }
+    }
+    let out = AudioBuffer::new(channels, audio.sample_rate()).unwrap();
+    (m, out)
+}
+
+#[test]
+fn the_streamed_chain_is_held_to_the_reference_chain() {
+    let audio = auralis_fixtures::generate_seconds(12.0);
+    let settings = PipelineSettings::preset("balanced").unwrap();
+    let reference = PipelineStage
+        .run(ImplKind::Reference, &audio, &settings)
+        .unwrap();
+    let (m, out) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+    let candidate = auralis_pipeline::Mastered {
+        audio: out,
+        report: m.report,
+    };
+    let accuracy = PipelineStage.compare(&reference, &candidate);
+    assert!(accuracy.passed(), "{accuracy:?}");
+}
+
+#[test]
+fn chunking_spool_and_threads_do_not_change_a_bit() {
+    let audio = auralis_fixtures::generate_seconds(9.0);
+    let settings = PipelineSettings::preset("warm").unwrap();
+    let (first, expected) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+    let mut trickle = Trickle {
+        inner: BufferSource::new(&audio),
+        sizes: &[1, 4097, 333, 16_384, 2],
+        turn: 0,
+    };
+    let (second, trickled) = streamed(&settings, &mut trickle, true, &audio);
+    assert_eq!(trickled, expected);
+    assert_eq!(second.report, first.report);
+    for threads in [1, 7] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (_, out) = pool.install(|| streamed(&settings, &mut BufferSource::new(&audio), true, &audio));
+        assert_eq!(out, expected, "{threads} threads");
+    }
+}
+
+#[test]
+fn every_preset_lands_on_target_under_the_ceiling_by_ebur128() {
+    let audio = auralis_fixtures::generate_seconds(20.0);
+    for name in PRESETS {
+        let settings = PipelineSettings::preset(name).unwrap();
+        let target = settings.target();
+        let (m, out) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+        assert_eq!(out.len(), audio.len());
+        let theirs = ebur128_reading(&out, None).integrated_lufs;
+        let ours = m.report.output.integrated_lufs.unwrap();
+        assert!((ours - theirs).abs() <= 0.01, "{name}: {ours} vs {theirs}");
+        if m.report.gain_reduction_db.limiter_max_db <= 6.0 {
+            assert!((theirs - target).abs() <= 0.1, "{name}: {theirs}");
+        } else {
+            assert!(m.report.warnings.iter().any(|w| w.contains("of limiting")));
+        }
+        let tp_db = 20.0 * ebur128_true_peak(&out).log10();
+        assert!((-1.1..=-0.999).contains(&tp_db), "{name}: {tp_db}");
+    }
+}
+
+#[test]
+fn silence_and_emptiness() {
+    let silence = AudioBuffer::new(vec![vec![0.0; 44_100 * 2]; 2], 44_100).unwrap();
+    let settings = PipelineSettings::preset("balanced").unwrap();
+    let (m, out) = streamed(&settings, &mut BufferSource::new(&silence), false, &silence);
+    assert_eq!(out, silence);
+    assert!(m.report.warnings[0].contains("no loudness"), "{:?}", m.report.warnings);
+
+    struct Empty;
+    impl Source for Empty {
+        fn channels(&self) -> usize {
+            2
+        }
+        fn sample_rate(&self) -> u32 {
+            44_100
+        }
+        fn read(&mut self, out: &mut Vec<f32>, _: usize) -> auralis_core::Result<usize> {
+            out.clear();
+            Ok(0)
+        }
+        fn rewind(&mut self) -> auralis_core::Result<()> {
+            Ok(())
+        }
+    }
+    let err = Pipeline::new(settings, 44_100)
+        .unwrap()
+        .master_stream(
+            &mut Empty,
+            Spool::in_memory(2, 44_100),
+            Spool::in_memory(2, 44_100),
+            &mut |_| {},
+        )
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("empty"), "{err}");
+}
