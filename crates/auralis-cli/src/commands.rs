@@ -360,7 +360,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
             // A WAV file goes chunk by chunk through the EQ's stream (bounded memory).
-            if let Some(reader) = crate::streamed::open(&io.input, &output, forced) {
+            if let Some(reader) = crate::streamed::open(&io.input, forced) {
                 let spec = reader.spec();
                 let mut stream = EqStream::new(&settings, spec.channels, spec.sample_rate)?;
                 let latency = stream.latency_frames();
@@ -493,7 +493,7 @@ fn run_dynamics(
         .map(|l| 10f32.powf(l.ceiling_db / 20.0));
     // A WAV file goes chunk by chunk through the dynamics stream (bounded memory); the
     // gain-reduction figures come from the gain it applied.
-    if let Some(reader) = crate::streamed::open(&io.input, &output, forced) {
+    if let Some(reader) = crate::streamed::open(&io.input, forced) {
         let spec = reader.spec();
         let mut stream = DynamicsStream::new(settings, spec.channels, spec.sample_rate)?;
         let latency = stream.latency_frames();

@@ -14,4 +14,5 @@ pub mod console;
 pub mod master;
 pub mod output;
 pub mod signals;
+pub mod source;
 pub mod streamed;

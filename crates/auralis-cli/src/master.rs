@@ -7,7 +7,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use auralis::pipeline::{LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings};
+use auralis::pipeline::{
+    LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings, Source, Spool,
+    StreamedMaster,
+};
 use auralis::{AudioBuffer, ImplKind};
 use serde_json::{json, Value};
 
@@ -15,6 +18,7 @@ use crate::analysis::{cell, loudness_json};
 use crate::commands::{read, CliError};
 use crate::console;
 use crate::output::{prepare, Format, PreparedOutput};
+use crate::source::InputSource;
 
 /// Version of `master --report`'s layout; bumped when a key is renamed, removed or changes
 /// meaning (adding keys does not bump it).
@@ -96,15 +100,95 @@ pub enum Event<'a> {
     Step(&'a str),
 }
 
-/// Masters `input` into `output`: decode, convert the rate if asked, master, dither, write
-/// with metadata. Returns the report (with decode and encode timings) and the input's
-/// duration. The one path both `master IN OUT` and a batch take, so a batch's outputs are
-/// the single-file command's, bit for bit.
+/// Masters `input` into `output` and returns the report (with decode and encode timings)
+/// and the input's duration. The one path both `master IN OUT` and a batch take, so a
+/// batch's outputs are the single-file command's, bit for bit.
+///
+/// The chain runs streamed ([`Pipeline::master_stream`]): a WAV input is read chunk by chunk
+/// in each pass and the passes meet in unnamed temporary files beside the output, so memory
+/// does not grow with the track; other inputs are decoded whole first. Either way the bits
+/// depend on the samples and settings only — not on the format they came in, the thread
+/// count or the track's length. `--impl` runs the in-memory chain with that implementation
+/// instead (for comparing implementations; its output is within the lab's tolerances of the
+/// streamed one, not equal to it).
 pub fn master_file(
     input: &Path,
     output: &PreparedOutput,
     options: &Options,
     settings: &SettingsSource,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Result<(MasterReport, f64), CliError> {
+    if let Some(kind) = options.forced {
+        return master_in_memory(input, output, options, settings, kind, observe);
+    }
+    let clock = Instant::now();
+    let mut source = InputSource::open(input, options.sample_rate)?;
+    let (channels, rate, frames) = (source.channels(), source.sample_rate(), source.frames());
+    let duration = frames as f64 / f64::from(rate);
+    observe(Event::Decoded(duration));
+    output.check_shape(channels, frames, rate)?;
+    let pipeline = Pipeline::new(settings.for_rate(rate)?, rate)?;
+    let scratch = output.scratch_dir();
+    let spool = || {
+        Spool::in_dir(&scratch, channels, rate).map_err(|e| CliError::other(e.to_string()))
+    };
+    let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let StreamedMaster {
+        mut report,
+        audio: mut master,
+        frames,
+    } = pipeline.master_stream(&mut source, spool()?, spool()?, &mut |step| {
+        observe(Event::Step(step))
+    })?;
+    let seed = source
+        .seed()
+        .ok_or_else(|| CliError::other("the input was not read to its end"))?;
+    drop(source);
+
+    let clock = Instant::now();
+    let (tags, bext) = output_metadata(
+        input,
+        output.is_flac(),
+        options.strip_metadata,
+        &report.output,
+    );
+    let format = output.sample_format();
+    let mut position = 0u64;
+    // TPDF dither for integer formats, by position; integer codes stay within the ceiling
+    // (a sample at it rounds toward zero).
+    let mut next = |chunk: &mut Vec<f32>| -> Result<(), auralis::io::IoError> {
+        master
+            .read(chunk, auralis::pipeline::STREAM_CHUNK)
+            .map_err(|e| auralis::io::IoError::Io {
+                path: scratch.clone(),
+                action: "cannot read back",
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        auralis::io::dither_interleaved(chunk, position, channels, format, seed);
+        position += (chunk.len() / channels) as u64;
+        Ok(())
+    };
+    output.write_stream_tagged(
+        (channels, frames, rate),
+        Some(10f32.powf(options.ceiling as f32 / 20.0)),
+        &tags,
+        bext.as_deref(),
+        &mut next,
+    )?;
+    report.timings_ms.insert("decode", decode_ms);
+    report
+        .timings_ms
+        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
+    Ok((report, duration))
+}
+
+/// `--impl KIND`: the in-memory chain with one implementation, on the input decoded whole.
+fn master_in_memory(
+    input: &Path,
+    output: &PreparedOutput,
+    options: &Options,
+    settings: &SettingsSource,
+    kind: ImplKind,
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Result<(MasterReport, f64), CliError> {
     let clock = Instant::now();
@@ -122,15 +206,10 @@ pub fn master_file(
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
 
     let pipeline = Pipeline::new(settings, audio.sample_rate())?;
-    let kind = options
-        .forced
-        .unwrap_or_else(|| auralis::selection::choose(auralis::pipeline::NAME, &audio));
     // The input by value: freed once the EQ has read it.
     let mastered =
         pipeline.process_owned_observed(kind, audio, &mut |step| observe(Event::Step(step)))?;
     let clock = Instant::now();
-    // TPDF dither for integer formats; integer codes stay within the ceiling (a sample at it
-    // rounds toward zero).
     let Mastered { audio, mut report } = mastered;
     let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
     let (tags, bext) = output_metadata(

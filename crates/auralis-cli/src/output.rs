@@ -132,12 +132,25 @@ impl PreparedOutput {
     /// Refuses, before processing, audio the format cannot hold (a WAV over 4 GiB, FLAC
     /// with more than 8 channels).
     pub fn check_fits(&self, audio: &AudioBuffer) -> Result<(), CliError> {
+        self.check_shape(
+            audio.num_channels(),
+            audio.len() as u64,
+            audio.sample_rate(),
+        )
+    }
+
+    /// [`PreparedOutput::check_fits`] for audio of `channels` × `frames` at `sample_rate`.
+    pub fn check_shape(
+        &self,
+        channels: usize,
+        frames: u64,
+        sample_rate: u32,
+    ) -> Result<(), CliError> {
         if self.flac {
-            return if audio.num_channels() > 8 {
+            return if channels > 8 {
                 Err(CliError::usage(format!(
-                    "output {}: FLAC holds at most 8 channels, not {}",
+                    "output {}: FLAC holds at most 8 channels, not {channels}",
                     self.path.requested().display(),
-                    audio.num_channels()
                 )))
             } else {
                 Ok(())
@@ -145,9 +158,9 @@ impl PreparedOutput {
         }
         check_wav_fits(
             self.path.requested(),
-            audio.num_channels(),
-            audio.len() as u64,
-            audio.sample_rate(),
+            channels,
+            frames,
+            sample_rate,
             self.format,
         )
         .map_err(|e| CliError::usage(e.to_string()))
@@ -210,25 +223,46 @@ impl PreparedOutput {
         }
     }
 
-    /// Writes a WAV output of `(channels, frames, sample rate)` whose samples `next` delivers a
-    /// chunk at a time ([`auralis::io::write_wav_stream`]); not for FLAC outputs.
-    pub fn write_stream(
+    /// Writes an output of `(channels, frames, sample rate)` whose samples `next` delivers a
+    /// chunk at a time ([`auralis::io::write_wav_stream`], [`auralis::io::write_flac_stream`]),
+    /// with metadata as [`PreparedOutput::write_tagged`] takes it.
+    pub fn write_stream_tagged(
         &self,
         shape: (usize, u64, u32),
         ceiling: Option<f32>,
+        tags: &[(String, String)],
+        wav_chunks: Option<&[u8]>,
         next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
     ) -> Result<(), CliError> {
-        let summary = auralis::io::write_wav_stream(
-            &self.path,
-            self.overwrite,
-            shape,
-            self.format,
-            ceiling,
-            next,
-        )
+        let summary = if self.flac {
+            auralis::io::write_flac_stream(
+                &self.path,
+                self.overwrite,
+                shape,
+                self.format,
+                ceiling,
+                tags,
+                next,
+            )
+        } else {
+            auralis::io::write_wav_stream(
+                &self.path,
+                self.overwrite,
+                shape,
+                self.format,
+                ceiling,
+                wav_chunks,
+                next,
+            )
+        }
         .map_err(write_error)?;
         self.warn_clipped(summary.clipped, "");
         Ok(())
+    }
+
+    /// Where scratch files for this output go (see [`auralis::io::OutputPath::scratch_dir`]).
+    pub fn scratch_dir(&self) -> std::path::PathBuf {
+        self.path.scratch_dir()
     }
 }
 

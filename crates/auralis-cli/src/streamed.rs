@@ -7,8 +7,7 @@
 //! frames of silence flush the tail), so the output has the input's length and lines up with
 //! it. A stream equals its stage's whole-file implementation frame for frame (the stage kit
 //! holds it to that), and it has no blocks or threads, so the bytes do not depend on the chunk
-//! size or the thread count. FLAC outputs, non-WAV inputs and `--impl` take the whole-file
-//! path.
+//! size or the thread count. Non-WAV inputs and `--impl` take the whole-file path.
 
 use auralis::io::WavChunkReader;
 
@@ -18,15 +17,10 @@ use crate::output::PreparedOutput;
 /// Frames per chunk read from the input.
 const CHUNK_FRAMES: usize = 16 * 1024;
 
-/// A WAV reader for `input` if it can be streamed (a regular WAV file, a WAV output, no
-/// `--impl`), else `None` (the caller reads it whole, which also reports any error
-/// properly).
-pub fn open(
-    input: &std::path::Path,
-    output: &PreparedOutput,
-    forced: Option<auralis::ImplKind>,
-) -> Option<WavChunkReader> {
-    if output.is_flac() || forced.is_some() {
+/// A WAV reader for `input` if it can be streamed (a regular WAV file, no `--impl`), else
+/// `None` (the caller reads it whole, which also reports any error properly).
+pub fn open(input: &std::path::Path, forced: Option<auralis::ImplKind>) -> Option<WavChunkReader> {
+    if forced.is_some() {
         return None;
     }
     WavChunkReader::open(input).ok()
@@ -91,9 +85,11 @@ pub fn run(
         }
         Ok(())
     };
-    let written = output.write_stream(
+    let written = output.write_stream_tagged(
         (channels, spec.frames, spec.sample_rate),
         ceiling,
+        &[],
+        None,
         &mut next,
     );
     match (failure, written) {

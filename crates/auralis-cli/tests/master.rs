@@ -5,7 +5,7 @@
 mod common;
 
 use auralis::io::{read_audio, write_wav, SampleFormat};
-use common::{auralis, music_wav, s};
+use common::{auralis, music_wav, peak_memory_kib, s, write_long_wav};
 
 #[test]
 fn master_writes_a_file_on_target_with_a_report() {
@@ -326,4 +326,77 @@ fn tags_survive_wav_to_flac_to_wav_and_bwf_chunks_carry_wav_to_wav() {
         (f64::from(integrated) / 100.0 - -14.0).abs() <= 0.06,
         "{integrated}"
     );
+}
+
+#[test]
+fn a_long_master_runs_in_bounded_memory_to_wav_and_to_flac() {
+    let dir = tempfile::tempdir().unwrap();
+    // 5 minutes of stereo f32 (106 MB): the streamed chain holds a few chunks of it (a
+    // whole-file master held four copies; 60 minutes are measured in the note).
+    let input = dir.path().join("long.wav");
+    let frames = write_long_wav(&input, 300);
+    let names = ["out.wav", "out.flac"];
+    // Every run first: a child forked later would start with this process's resident
+    // memory (the decoded outputs below), and that would count as its peak.
+    for name in names {
+        let output = dir.path().join(name);
+        let report = dir.path().join(format!("{name}.json"));
+        let (ok, peak_kib) = peak_memory_kib(&[
+            "master",
+            s(&input),
+            s(&output),
+            "--report",
+            s(&report),
+        ]);
+        assert!(ok, "{name}");
+        assert!(
+            peak_kib < 40 * 1024,
+            "{name}: peak {peak_kib} KiB for a 106 MB input"
+        );
+    }
+    for name in names {
+        let output = dir.path().join(name);
+        let report = dir.path().join(format!("{name}.json"));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let lufs = report["output"]["integrated_lufs"].as_f64().unwrap();
+        assert!((lufs + 14.0).abs() <= 0.1, "{name}: {lufs}");
+        let decoded = read_audio(&output).unwrap();
+        assert_eq!(decoded.len() as u64, frames, "{name}");
+    }
+    // Nothing but the input, the outputs and the reports is left (the chain's temporary
+    // files are unnamed).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+}
+
+#[test]
+fn the_same_samples_give_the_same_master_from_wav_or_flac_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = auralis_fixtures::generate_seconds(7.0);
+    let (wav, flac) = (dir.path().join("in.wav"), dir.path().join("in.flac"));
+    write_wav(&wav, &audio, SampleFormat::Int24).unwrap();
+    auralis::io::write_flac_output(
+        &auralis::io::OutputPath::resolve(&flac).unwrap(),
+        false,
+        &audio,
+        SampleFormat::Int24,
+        None,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(read_audio(&wav).unwrap(), read_audio(&flac).unwrap());
+    let master = |input: &std::path::Path, name: &str, threads: &str| {
+        let output = dir.path().join(name);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_auralis"))
+            .args(["master", s(input), s(&output), "--strip-metadata"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        std::fs::read(output).unwrap()
+    };
+    let expected = master(&wav, "a.wav", "2");
+    assert_eq!(master(&flac, "b.wav", "2"), expected, "from FLAC");
+    assert_eq!(master(&wav, "c.wav", "1"), expected, "1 thread");
+    assert_eq!(master(&wav, "d.wav", "7"), expected, "7 threads");
 }

@@ -35,6 +35,56 @@ pub fn content_seed(audio: &AudioBuffer) -> u64 {
     h
 }
 
+/// A seed from content that arrives in interleaved chunks (a streamed input): a 64-bit hash
+/// of every sample's bits in order, and the shape. Not [`content_seed`]'s value (that one
+/// hashes channel by channel), but as reproducible: the chunking does not change it.
+#[derive(Debug, Clone)]
+pub struct ContentHasher {
+    lanes: [u64; 4],
+    samples: u64,
+}
+
+impl Default for ContentHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ContentHasher {
+    pub fn new() -> Self {
+        let h = mix(0x6175_7261_6c69_7321);
+        Self {
+            lanes: [h, h ^ 1, h ^ 2, h ^ 3],
+            samples: 0,
+        }
+    }
+
+    /// Hashes the next interleaved samples.
+    pub fn update(&mut self, interleaved: &[f32]) {
+        for &x in interleaved {
+            let lane = &mut self.lanes[(self.samples % 4) as usize];
+            *lane = (*lane ^ u64::from(x.to_bits())).wrapping_mul(0x0100_0000_01B3);
+            self.samples += 1;
+        }
+    }
+
+    /// The seed of everything hashed, for `channels` channels.
+    pub fn seed(&self, channels: usize) -> u64 {
+        let h = mix(self.samples ^ ((channels as u64) << 48));
+        self.lanes.iter().fold(h, |acc, &l| mix(acc ^ l))
+    }
+}
+
+/// The TPDF noise, in steps, of sample `index` (frame × channels + channel) under `seed`.
+#[inline]
+fn noise(seed: u64, index: u64) -> f32 {
+    let r = mix(seed ^ mix(index));
+    // Two 24-bit uniforms in [0, 1): their difference is triangular on (−1, 1).
+    let u1 = (r >> 40) as f32 / (1u32 << 24) as f32;
+    let u2 = ((r >> 16) & 0xFF_FFFF) as f32 / (1u32 << 24) as f32;
+    u1 - u2
+}
+
 /// `audio` with TPDF dither of ±1 step of `format` added (unchanged for float formats).
 pub fn dither_tpdf(audio: AudioBuffer, format: SampleFormat, seed: u64) -> AudioBuffer {
     let Some(full_scale) = format.full_scale() else {
@@ -46,14 +96,29 @@ pub fn dither_tpdf(audio: AudioBuffer, format: SampleFormat, seed: u64) -> Audio
     let mut channels = audio.into_channels();
     for (c, samples) in channels.iter_mut().enumerate() {
         for (i, x) in samples.iter_mut().enumerate() {
-            let r = mix(seed ^ mix(i as u64 * channels_count + c as u64));
-            // Two 24-bit uniforms in [0, 1): their difference is triangular on (−1, 1).
-            let u1 = (r >> 40) as f32 / (1u32 << 24) as f32;
-            let u2 = ((r >> 16) & 0xFF_FFFF) as f32 / (1u32 << 24) as f32;
-            *x += (u1 - u2) * step;
+            *x += noise(seed, i as u64 * channels_count + c as u64) * step;
         }
     }
     AudioBuffer::from_stage_output(channels, rate).expect("dither keeps samples finite")
+}
+
+/// [`dither_tpdf`] on interleaved frames starting at frame `first_frame`: the same noise at
+/// the same positions, so a file dithered chunk by chunk equals one dithered whole.
+pub fn dither_interleaved(
+    interleaved: &mut [f32],
+    first_frame: u64,
+    channels: usize,
+    format: SampleFormat,
+    seed: u64,
+) {
+    let Some(full_scale) = format.full_scale() else {
+        return;
+    };
+    let step = (1.0 / full_scale) as f32;
+    let first = first_frame * channels as u64;
+    for (k, x) in interleaved.iter_mut().enumerate() {
+        *x += noise(seed, first + k as u64) * step;
+    }
 }
 
 #[cfg(test)]
@@ -86,5 +151,35 @@ mod tests {
         );
         let other = AudioBuffer::new(vec![vec![0.5; 100_000]; 2], 44_100).unwrap();
         assert_ne!(content_seed(&other), seed);
+    }
+
+    #[test]
+    fn chunked_dither_and_hash_equal_whole_ones() {
+        let audio = AudioBuffer::new(
+            vec![
+                (0..9999).map(|i| (i as f32 * 0.01).sin()).collect(),
+                (0..9999).map(|i| (i as f32 * 0.02).cos()).collect(),
+            ],
+            44_100,
+        )
+        .unwrap();
+        let whole = dither_tpdf(audio.clone(), SampleFormat::Int24, 42);
+        let mut x: Vec<f32> = (0..audio.len())
+            .flat_map(|i| [audio.channel(0)[i], audio.channel(1)[i]])
+            .collect();
+        let mut hashers = (ContentHasher::new(), ContentHasher::new());
+        hashers.0.update(&x);
+        let mut frame = 0;
+        for chunk in x.chunks_mut(2 * 777) {
+            hashers.1.update(chunk);
+            dither_interleaved(chunk, frame, 2, SampleFormat::Int24, 42);
+            frame += (chunk.len() / 2) as u64;
+        }
+        let expected: Vec<f32> = (0..audio.len())
+            .flat_map(|i| [whole.channel(0)[i], whole.channel(1)[i]])
+            .collect();
+        assert_eq!(x, expected);
+        assert_eq!(hashers.0.seed(2), hashers.1.seed(2));
+        assert_ne!(hashers.0.seed(2), ContentHasher::new().seed(2));
     }
 }

@@ -3,10 +3,12 @@
 //! flacenc's whole-file entry point (`encode_with_fixed_block_size`) keeps every encoded
 //! frame as a structure until the end (≈ 2.5 GB for an hour of stereo). Here each block of
 //! 4096 frames is quantised (with the WAV writer's rounding and ceiling), encoded, and
-//! serialised at once into a byte buffer; only the compressed bytes are kept, so that
+//! serialised at once; only the compressed bytes are kept, so that
 //! STREAMINFO — whose frame sizes, MD5 and sample count are known only at the end — can be
-//! written first even to a pipe. A file written chunk by chunk from a stream (the
-//! mastering issue's bounded-memory path) will rewrite STREAMINFO in place instead.
+//! written first even to a pipe. The compressed frames wait in an unnamed temporary file
+//! beside the output, not in memory, so an hour of audio costs one block of memory.
+
+use std::io::{Seek, SeekFrom, Write};
 
 use auralis_core::AudioBuffer;
 use flacenc::bitsink::ByteSink;
@@ -67,6 +69,40 @@ pub fn write_flac_output(
     ceiling: Option<f32>,
     tags: &[(String, String)],
 ) -> Result<EncodeSummary, IoError> {
+    let mut start = 0;
+    let mut next = |chunk: &mut Vec<f32>| -> Result<(), IoError> {
+        let end = (start + FLAC_BLOCK).min(audio.len());
+        chunk.clear();
+        for i in start..end {
+            chunk.extend(audio.channels().iter().map(|c| c[i]));
+        }
+        start = end;
+        Ok(())
+    };
+    write_flac_stream(
+        output,
+        replace_existing,
+        (audio.num_channels(), audio.len() as u64, audio.sample_rate()),
+        format,
+        ceiling,
+        tags,
+        &mut next,
+    )
+}
+
+/// [`write_flac_output`] for `frames` frames that `next` delivers a chunk at a time (each
+/// call replaces its buffer's contents with the next interleaved frames, any whole number):
+/// the encoded frames go to an unnamed temporary file beside the output until STREAMINFO
+/// (sizes, MD5) is known, so memory holds one block whatever the length.
+pub fn write_flac_stream(
+    output: &OutputPath,
+    replace_existing: bool,
+    (channels, total, sample_rate): (usize, u64, u32),
+    format: SampleFormat,
+    ceiling: Option<f32>,
+    tags: &[(String, String)],
+    next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
+) -> Result<EncodeSummary, IoError> {
     let bits = match format {
         SampleFormat::Int16 => 16,
         SampleFormat::Int24 => 24,
@@ -77,7 +113,6 @@ pub fn write_flac_output(
             ))
         }
     };
-    let channels = audio.num_channels();
     if channels > 8 {
         return Err(IoError::unsupported(
             output.requested(),
@@ -87,46 +122,73 @@ pub fn write_flac_output(
     let config = flacenc::config::Encoder::default()
         .into_verified()
         .map_err(|(_, e)| flac_error(output, e))?;
-    let mut stream = Stream::new(audio.sample_rate() as usize, channels, bits)
-        .map_err(|e| flac_error(output, e))?;
+    let mut stream =
+        Stream::new(sample_rate as usize, channels, bits).map_err(|e| flac_error(output, e))?;
     let mut buffer = (
         FrameBuf::with_size(channels, FLAC_BLOCK).map_err(|e| flac_error(output, e))?,
         Context::new(bits, channels),
     );
     let q = Quantiser::new(format, ceiling);
     let mut summary = EncodeSummary::default();
-    let mut interleaved = Vec::with_capacity(FLAC_BLOCK * channels);
-    let mut frames = ByteSink::new();
-    for (number, start) in (0..audio.len()).step_by(FLAC_BLOCK).enumerate() {
-        let end = (start + FLAC_BLOCK).min(audio.len());
-        interleaved.clear();
-        for i in start..end {
-            for c in audio.channels() {
-                let (code, clipped) = q.code(c[i]);
-                summary.clipped += u64::from(clipped);
-                interleaved.push(code);
+    let scratch = |e: std::io::Error| IoError::io(output.requested(), "cannot write a temporary file", e);
+    let mut frames_file = std::io::BufWriter::with_capacity(
+        256 * 1024,
+        tempfile::tempfile_in(output.scratch_dir()).map_err(scratch)?,
+    );
+    let (mut pending, mut chunk) = (Vec::new(), Vec::new());
+    let mut codes = Vec::with_capacity(FLAC_BLOCK * channels);
+    let mut sink = ByteSink::new();
+    let (mut delivered, mut number) = (0u64, 0usize);
+    let block = FLAC_BLOCK * channels;
+    loop {
+        // Whole blocks of FLAC_BLOCK frames (the last one shorter), whatever `next` delivers.
+        while pending.len() < block && delivered < total {
+            next(&mut chunk)?;
+            let got = (chunk.len() / channels.max(1)) as u64;
+            if got == 0 || delivered + got > total || chunk.len() % channels.max(1) != 0 {
+                return Err(IoError::unsupported(
+                    output.requested(),
+                    format!(
+                        "the processed stream delivered {} frames, not {total}",
+                        delivered + got
+                    ),
+                ));
             }
+            delivered += got;
+            pending.extend_from_slice(&chunk);
         }
+        if pending.is_empty() {
+            break;
+        }
+        let take = block.min(pending.len());
+        codes.clear();
+        for &x in &pending[..take] {
+            let (code, clipped) = q.code(x);
+            summary.clipped += u64::from(clipped);
+            codes.push(code);
+        }
+        pending.drain(..take);
         buffer
-            .fill_interleaved(&interleaved)
+            .fill_interleaved(&codes)
             .map_err(|e| flac_error(output, e))?;
         let frame =
             flacenc::encode_fixed_size_frame(&config, &buffer.0, number, stream.stream_info())
                 .map_err(|e| flac_error(output, e))?;
         stream.stream_info_mut().update_frame_info(&frame);
-        frame
-            .write(&mut frames)
-            .map_err(|e| flac_error(output, e))?;
+        sink.clear();
+        frame.write(&mut sink).map_err(|e| flac_error(output, e))?;
+        frames_file.write_all(sink.as_slice()).map_err(scratch)?;
+        number += 1;
     }
     let (_, context) = buffer;
     let info = stream.stream_info_mut();
     // Fixed-size blocks: the minimum excludes the last, shorter block (as libFLAC writes it
     // and flacenc's own whole-file path does).
-    let block = FLAC_BLOCK.min(audio.len()).max(16);
+    let block = FLAC_BLOCK.min(total as usize).max(16);
     info.set_block_sizes(block, block)
         .map_err(|e| flac_error(output, e))?;
     info.set_md5_digest(&context.md5_digest());
-    info.set_total_samples(audio.len());
+    info.set_total_samples(total as usize);
     if !tags.is_empty() {
         let block = MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, &vorbis_comment(tags))
             .map_err(|e| flac_error(output, e))?;
@@ -134,9 +196,13 @@ pub fn write_flac_output(
     }
     let mut head = ByteSink::new();
     stream.write(&mut head).map_err(|e| flac_error(output, e))?;
+    let mut frames_file = frames_file
+        .into_inner()
+        .map_err(|e| scratch(e.into_error()))?;
+    frames_file.seek(SeekFrom::Start(0)).map_err(scratch)?;
     output.write_with(replace_existing, |w| {
         w.write_all(head.as_slice())?;
-        w.write_all(frames.as_slice())?;
+        std::io::copy(&mut frames_file, w)?;
         w.flush()
     })?;
     Ok(summary)

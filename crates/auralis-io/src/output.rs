@@ -89,6 +89,19 @@ impl OutputPath {
         }
     }
 
+    /// Where scratch files for this output go: a regular file's own directory (its file
+    /// system has room for the output, and is not a `/tmp` that may be memory), else the
+    /// system's temporary directory.
+    pub fn scratch_dir(&self) -> PathBuf {
+        match &self.kind {
+            OutputKind::NewFile(p) | OutputKind::ExistingFile(p) => match p.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            OutputKind::Stdout | OutputKind::Stream(_) => std::env::temp_dir(),
+        }
+    }
+
     /// Whether the output is the file at `input` (same device and inode, links followed).
     pub fn is_same_file_as(&self, input: &Path) -> bool {
         let out = match &self.kind {

@@ -287,15 +287,20 @@ fn encode(
 /// the length — how the single-stage commands write a long file. The header is written
 /// first with the sizes `frames` promises; `next` delivering fewer frames, or more, is an
 /// error and (for a regular file) leaves nothing behind, as every write here does.
+/// `extra_chunks` go before the samples, as in [`write_wav_output_with`].
 pub fn write_wav_stream(
     output: &OutputPath,
     replace_existing: bool,
     (channels, frames, sample_rate): (usize, u64, u32),
     format: SampleFormat,
     ceiling: Option<f32>,
+    extra_chunks: Option<&[u8]>,
     next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
 ) -> Result<EncodeSummary, IoError> {
-    let header = header_for(channels, frames, sample_rate, format, output.requested())?;
+    let mut header = header_for(channels, frames, sample_rate, format, output.requested())?;
+    if let Some(extra) = extra_chunks.filter(|e| !e.is_empty()) {
+        insert_before_data(&mut header, extra, output.requested())?;
+    }
     let mut failure = None;
     let mut summary = EncodeSummary::default();
     let written = output.write_with(replace_existing, |w| {

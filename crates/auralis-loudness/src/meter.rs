@@ -146,19 +146,14 @@ impl LoudnessMeter {
                 channel.evaluate(self.sample_rate, false);
             }
         }
-        let mut frames = interleaved.chunks_exact(c);
-        loop {
+        let mut rest = interleaved;
+        while !rest.is_empty() {
             // Up to the end of the current sub-block.
-            let take = self.subblock - self.filled;
-            let mut taken = 0;
-            for frame in frames.by_ref().take(take) {
-                for ((&x, state), sum) in frame.iter().zip(&mut self.states).zip(&mut self.sums) {
-                    let y = self.filter.step(state, f64::from(x));
-                    *sum += y * y;
-                }
-                taken += 1;
-            }
-            self.filled += taken;
+            let take = (self.subblock - self.filled).min(rest.len() / c);
+            let (segment, tail) = rest.split_at(take * c);
+            rest = tail;
+            self.filter_segment(segment);
+            self.filled += take;
             if self.filled < self.subblock {
                 return;
             }
@@ -172,6 +167,40 @@ impl LoudnessMeter {
             }
             self.energies.push(z);
             self.filled = 0;
+        }
+    }
+
+    /// K-weights `segment` (within one sub-block) into the channels' sums. The state and the
+    /// sum live in registers through the loop (a state stored to memory every sample would
+    /// put a store-to-load delay on the recursion's critical path); stereo runs both
+    /// channels' recursions side by side. Per channel, the operations are the reference's,
+    /// in its order.
+    fn filter_segment(&mut self, segment: &[f32]) {
+        let k = self.filter;
+        if self.channels == 2 {
+            let (mut s0, mut s1) = (self.states[0], self.states[1]);
+            let (mut a0, mut a1) = (self.sums[0], self.sums[1]);
+            for frame in segment.chunks_exact(2) {
+                let y0 = k.step(&mut s0, f64::from(frame[0]));
+                let y1 = k.step(&mut s1, f64::from(frame[1]));
+                a0 += y0 * y0;
+                a1 += y1 * y1;
+            }
+            self.states[0] = s0;
+            self.states[1] = s1;
+            self.sums[0] = a0;
+            self.sums[1] = a1;
+            return;
+        }
+        for ch in 0..self.channels {
+            let mut state = self.states[ch];
+            let mut acc = self.sums[ch];
+            for &x in segment.iter().skip(ch).step_by(self.channels) {
+                let y = k.step(&mut state, f64::from(x));
+                acc += y * y;
+            }
+            self.states[ch] = state;
+            self.sums[ch] = acc;
         }
     }
 

@@ -20,6 +20,7 @@
 //! as the in-memory variants (the lab's `streamed` row).
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use auralis_core::{Error, Result, StreamProcessor};
@@ -155,6 +156,54 @@ impl Reduction {
     }
 }
 
+/// Chunks waiting for the meter thread: enough to ride out a slow chunk on either side.
+const METER_QUEUE: usize = 4;
+
+/// Hands chunks to a [`LoudnessMeter`] running on its own thread.
+struct MeterFeed {
+    chunks: mpsc::SyncSender<Vec<f32>>,
+    spare: mpsc::Receiver<Vec<f32>>,
+}
+
+impl MeterFeed {
+    fn push(&mut self, x: &[f32]) {
+        // Buffers come back from the meter once read: a pass allocates a handful.
+        let mut buffer = self.spare.try_recv().unwrap_or_default();
+        buffer.clear();
+        buffer.extend_from_slice(x);
+        // The meter only stops when the feed is dropped.
+        let _ = self.chunks.send(buffer);
+    }
+}
+
+/// Runs `body` with a feed into `meter` on a second thread — a pass's stages and its meter
+/// then share the two cores, and the meter still sees every chunk in order, so its result
+/// is the single-threaded one — and returns what `body` returned and the measurement.
+fn with_meter_thread<T>(
+    meter: LoudnessMeter,
+    body: impl FnOnce(&mut MeterFeed) -> Result<T>,
+) -> Result<(T, LoudnessResult)> {
+    std::thread::scope(|scope| {
+        let (chunks, queue) = mpsc::sync_channel::<Vec<f32>>(METER_QUEUE);
+        let (spare_tx, spare) = mpsc::channel();
+        let worker = scope.spawn(move || {
+            let mut meter = meter;
+            for chunk in queue {
+                meter.push(&chunk);
+                let _ = spare_tx.send(chunk);
+            }
+            meter.finish()
+        });
+        let mut feed = MeterFeed { chunks, spare };
+        let out = body(&mut feed);
+        drop(feed);
+        let measured = worker
+            .join()
+            .map_err(|_| Error::Stream("the loudness meter's thread panicked".into()))?;
+        Ok((out?, measured))
+    })
+}
+
 /// A master made by [`Pipeline::master_stream`]: its report, and the audio in a spool
 /// (rewound: read it with [`Source::read`]).
 pub struct StreamedMaster {
@@ -198,8 +247,16 @@ impl Pipeline {
         }
         let settings = &self.settings;
         let mask = source.channel_mask();
-        let new_meter =
-            || LoudnessMeter::new(channels, rate, mask, &LoudnessSettings::default());
+        // The true peak is read on the input and the master; the passes in between need only
+        // the loudness.
+        let new_meter = |true_peak: bool| {
+            LoudnessMeter::new(
+                channels,
+                rate,
+                mask,
+                &LoudnessSettings::with_true_peak(true_peak),
+            )
+        };
         let mut clock = Clock::default();
         for step in crate::STEPS {
             clock.0.insert(step, Duration::ZERO);
@@ -207,21 +264,22 @@ impl Pipeline {
         let mut chunk = Vec::with_capacity(STREAM_CHUNK * channels);
 
         // 1. Analysis.
-        let (input_loudness, profile, frames) = clock.time("analysis", || -> Result<_> {
-            let mut meter = new_meter()?;
-            let mut profile = ProfileAccumulator::new(channels, rate);
-            let mut frames = 0u64;
-            source.rewind()?;
-            loop {
-                let n = source.read(&mut chunk, STREAM_CHUNK)?;
-                if n == 0 {
-                    break;
+        let ((profile, frames), input_loudness) = clock.time("analysis", || {
+            with_meter_thread(new_meter(true)?, |meter| {
+                let mut profile = ProfileAccumulator::new(channels, rate);
+                let mut frames = 0u64;
+                source.rewind()?;
+                loop {
+                    let n = source.read(&mut chunk, STREAM_CHUNK)?;
+                    if n == 0 {
+                        break;
+                    }
+                    frames += n as u64;
+                    meter.push(&chunk);
+                    profile.push(&chunk);
                 }
-                frames += n as u64;
-                meter.push(&chunk);
-                profile.push(&chunk);
-            }
-            Ok((meter.finish(), profile.finish(), frames))
+                Ok((profile.finish(), frames))
+            })
         })?;
         if frames == 0 {
             return Err(Error::param("audio", "is empty"));
@@ -255,44 +313,45 @@ impl Pipeline {
             settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db),
             rate,
         );
-        let mut before = new_meter()?;
         middle.clear()?;
         source.rewind()?;
-        let mut eq_done = false;
-        loop {
-            let n = source.read(&mut chunk, STREAM_CHUNK)?;
-            let ended = n == 0;
-            // The EQ's output for this chunk (its tail, by silence, once the input ends).
-            let equalised: &[f32] = match &mut eq {
-                Some(eq) if !ended => clock.time("eq", || eq.process(&chunk, plain))?.0,
-                Some(eq) if !eq_done => {
-                    eq_done = true;
-                    clock.time("eq", || eq.flush(plain))?.0
+        let ((), before) = with_meter_thread(new_meter(false)?, |before| {
+            let mut eq_done = false;
+            loop {
+                let n = source.read(&mut chunk, STREAM_CHUNK)?;
+                let ended = n == 0;
+                // The EQ's output for this chunk (its tail, by silence, once the input ends).
+                let equalised: &[f32] = match &mut eq {
+                    Some(eq) if !ended => clock.time("eq", || eq.process(&chunk, plain))?.0,
+                    Some(eq) if !eq_done => {
+                        eq_done = true;
+                        clock.time("eq", || eq.flush(plain))?.0
+                    }
+                    Some(_) => &[],
+                    None => &chunk,
+                };
+                let compressed: &[f32] = match &mut compressor {
+                    Some(c) => {
+                        let (audio, gain) =
+                            clock.time("compressor", || c.process(equalised, with_gain))?;
+                        compression.push(gain);
+                        audio
+                    }
+                    None => equalised,
+                };
+                middle.append(compressed)?;
+                before.push(compressed);
+                if ended {
+                    if let Some(c) = &mut compressor {
+                        let (audio, gain) = clock.time("compressor", || c.flush(with_gain))?;
+                        compression.push(gain);
+                        middle.append(audio)?;
+                        before.push(audio);
+                    }
+                    return Ok(());
                 }
-                Some(_) => &[],
-                None => &chunk,
-            };
-            let compressed: &[f32] = match &mut compressor {
-                Some(c) => {
-                    let (audio, gain) = clock.time("compressor", || c.process(equalised, with_gain))?;
-                    compression.push(gain);
-                    audio
-                }
-                None => equalised,
-            };
-            middle.append(compressed)?;
-            before.push(compressed);
-            if ended {
-                if let Some(c) = &mut compressor {
-                    let (audio, gain) = clock.time("compressor", || c.flush(with_gain))?;
-                    compression.push(gain);
-                    middle.append(audio)?;
-                    before.push(audio);
-                }
-                break;
             }
-        }
-        let before = before.finish();
+        })?;
         progress("eq");
         progress("compressor");
         let (compressor_max, compressor_mean, compressor_trace) = compression.finish();
@@ -333,13 +392,12 @@ impl Pipeline {
          -> Result<(LoudnessResult, Reduction)> {
             let g = 10f64.powf(gain_db / 20.0) as f32;
             let mut stage = Aligned::new(limiter(mode)?);
-            let mut meter = new_meter()?;
             let mut reduction = Reduction::new(0.0, rate);
             middle.rewind()?;
             if let Some(spool) = keep.as_deref_mut() {
                 spool.clear()?;
             }
-            loop {
+            let ((), measured) = with_meter_thread(new_meter(keep.is_some())?, |meter| loop {
                 let n = middle.read(chunk, STREAM_CHUNK)?;
                 let (audio, gain) = if n == 0 {
                     stage.flush(with_gain)?
@@ -355,10 +413,10 @@ impl Pipeline {
                     spool.append(audio)?;
                 }
                 if n == 0 {
-                    break;
+                    return Ok(());
                 }
-            }
-            Ok((meter.finish(), reduction))
+            })?;
+            Ok((measured, reduction))
         };
         let (output_loudness, limiting, passes) =
             clock.time("gain and limiter", || -> Result<_> {

@@ -60,7 +60,7 @@ pub mod spectrum {
 /// (silence, audio shorter than a 400 ms block) are `None`, never a number.
 pub mod loudness {
     pub use auralis_loudness::{
-        LoudnessResult, LoudnessSettings, MOMENTARY_START_SECS, SERIES_PERIOD_SECS,
+        LoudnessMeter, LoudnessResult, LoudnessSettings, MOMENTARY_START_SECS, SERIES_PERIOD_SECS,
         SHORT_TERM_START_SECS,
     };
 
@@ -289,8 +289,9 @@ pub mod analysis {
 /// once and run on any number of tracks.
 pub mod pipeline {
     pub use auralis_pipeline::{
-        BandProfile, GainReduction, LoudnessSummary, MasterReport, Mastered, Pipeline,
-        PipelineSettings, Preset, Tone, PRESETS, STEPS,
+        BandProfile, BufferSource, GainReduction, LoudnessSummary, MasterReport, Mastered,
+        Pipeline, PipelineSettings, Preset, Source, Spool, StreamedMaster, Tone, PRESETS, STEPS,
+        STREAM_CHUNK,
     };
 
     use crate::{selection, AudioBuffer, Result};

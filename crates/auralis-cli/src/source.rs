@@ -1,0 +1,145 @@
+//! The input of `auralis master` as the streamed chain reads it: a WAV file chunk by chunk
+//! (re-opened for each pass, so memory does not grow with its length), or audio decoded
+//! whole (other formats, standard input, a rate conversion) — the same chain either way,
+//! so a track gives the same master from a WAV and from a FLAC.
+//!
+//! Whatever the first complete pass reads is hashed: the dither's seed, so a re-run gives
+//! the same bits.
+
+use std::path::{Path, PathBuf};
+
+use auralis::io::{ContentHasher, IoError, WavChunkReader, WavSpec};
+use auralis::pipeline::Source;
+use auralis::{AudioBuffer, Error};
+
+use crate::commands::{read, CliError};
+
+enum Input {
+    Wav {
+        path: PathBuf,
+        reader: WavChunkReader,
+        spec: WavSpec,
+    },
+    Decoded {
+        audio: AudioBuffer,
+        position: usize,
+    },
+}
+
+/// A [`Source`] over the user's input file.
+pub struct InputSource {
+    input: Input,
+    hasher: ContentHasher,
+    hashed: bool,
+}
+
+fn input_error(e: IoError) -> Error {
+    Error::param("input", e.to_string())
+}
+
+impl InputSource {
+    /// Opens `path`: streamed if it is a WAV file and no `rate` conversion is asked for,
+    /// else decoded whole (and converted to `rate`).
+    pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
+        let streamable = rate.is_none() && path != Path::new("-");
+        let input = match streamable.then(|| WavChunkReader::open(path).ok()).flatten() {
+            Some(reader) => Input::Wav {
+                path: path.to_path_buf(),
+                spec: reader.spec(),
+                reader,
+            },
+            None => {
+                let audio = read(path)?;
+                let audio = match rate {
+                    Some(rate) => {
+                        auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?
+                    }
+                    None => audio,
+                };
+                Input::Decoded { audio, position: 0 }
+            }
+        };
+        Ok(Self {
+            input,
+            hasher: ContentHasher::new(),
+            hashed: false,
+        })
+    }
+
+    /// Frames in the input (as its header declares them, for a streamed WAV).
+    pub fn frames(&self) -> u64 {
+        match &self.input {
+            Input::Wav { spec, .. } => spec.frames,
+            Input::Decoded { audio, .. } => audio.len() as u64,
+        }
+    }
+
+    /// The dither seed: a hash of the input's samples, known once a pass has read them all.
+    pub fn seed(&self) -> Option<u64> {
+        self.hashed.then(|| self.hasher.seed(self.channels()))
+    }
+}
+
+impl Source for InputSource {
+    fn channels(&self) -> usize {
+        match &self.input {
+            Input::Wav { spec, .. } => spec.channels,
+            Input::Decoded { audio, .. } => audio.num_channels(),
+        }
+    }
+
+    fn sample_rate(&self) -> u32 {
+        match &self.input {
+            Input::Wav { spec, .. } => spec.sample_rate,
+            Input::Decoded { audio, .. } => audio.sample_rate(),
+        }
+    }
+
+    fn channel_mask(&self) -> Option<u32> {
+        match &self.input {
+            Input::Wav { spec, .. } => spec.channel_mask,
+            Input::Decoded { audio, .. } => audio.channel_mask(),
+        }
+    }
+
+    fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> auralis::Result<usize> {
+        let frames = match &mut self.input {
+            Input::Wav { reader, .. } => reader.read_chunk(out, max_frames).map_err(input_error)?,
+            Input::Decoded { audio, position } => {
+                let end = (*position + max_frames).min(audio.len());
+                out.clear();
+                for i in *position..end {
+                    out.extend(audio.channels().iter().map(|c| c[i]));
+                }
+                let frames = end - *position;
+                *position = end;
+                frames
+            }
+        };
+        if !self.hashed {
+            self.hasher.update(out);
+            self.hashed = frames == 0;
+        }
+        Ok(frames)
+    }
+
+    fn rewind(&mut self) -> auralis::Result<()> {
+        if !self.hashed {
+            self.hasher = ContentHasher::new();
+        }
+        match &mut self.input {
+            Input::Wav { path, reader, spec } => {
+                let again = WavChunkReader::open(path).map_err(input_error)?;
+                if again.spec() != *spec {
+                    return Err(Error::param(
+                        "input",
+                        format!("{} changed while it was being mastered", path.display()),
+                    ));
+                }
+                *reader = again;
+            }
+            Input::Decoded { position, .. } => *position = 0,
+        }
+        Ok(())
+    }
+}
