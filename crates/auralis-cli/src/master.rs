@@ -129,9 +129,8 @@ pub fn master_file(
     output.check_shape(channels, frames, rate)?;
     let pipeline = Pipeline::new(settings.for_rate(rate)?, rate)?;
     let scratch = output.scratch_dir();
-    let spool = || {
-        Spool::in_dir(&scratch, channels, rate).map_err(|e| CliError::other(e.to_string()))
-    };
+    let spool =
+        || Spool::in_dir(&scratch, channels, rate).map_err(|e| CliError::other(e.to_string()));
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
     let StreamedMaster {
         mut report,

@@ -42,7 +42,10 @@ impl InputSource {
     /// else decoded whole (and converted to `rate`).
     pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
         let streamable = rate.is_none() && path != Path::new("-");
-        let input = match streamable.then(|| WavChunkReader::open(path).ok()).flatten() {
+        let input = match streamable
+            .then(|| WavChunkReader::open(path).ok())
+            .flatten()
+        {
             Some(reader) => Input::Wav {
                 path: path.to_path_buf(),
                 spec: reader.spec(),

@@ -341,13 +341,8 @@ fn a_long_master_runs_in_bounded_memory_to_wav_and_to_flac() {
     for name in names {
         let output = dir.path().join(name);
         let report = dir.path().join(format!("{name}.json"));
-        let (ok, peak_kib) = peak_memory_kib(&[
-            "master",
-            s(&input),
-            s(&output),
-            "--report",
-            s(&report),
-        ]);
+        let (ok, peak_kib) =
+            peak_memory_kib(&["master", s(&input), s(&output), "--report", s(&report)]);
         assert!(ok, "{name}");
         assert!(
             peak_kib < 40 * 1024,

@@ -82,7 +82,11 @@ pub fn write_flac_output(
     write_flac_stream(
         output,
         replace_existing,
-        (audio.num_channels(), audio.len() as u64, audio.sample_rate()),
+        (
+            audio.num_channels(),
+            audio.len() as u64,
+            audio.sample_rate(),
+        ),
         format,
         ceiling,
         tags,
@@ -130,7 +134,8 @@ pub fn write_flac_stream(
     );
     let q = Quantiser::new(format, ceiling);
     let mut summary = EncodeSummary::default();
-    let scratch = |e: std::io::Error| IoError::io(output.requested(), "cannot write a temporary file", e);
+    let scratch =
+        |e: std::io::Error| IoError::io(output.requested(), "cannot write a temporary file", e);
     let mut frames_file = std::io::BufWriter::with_capacity(
         256 * 1024,
         tempfile::tempfile_in(output.scratch_dir()).map_err(scratch)?,

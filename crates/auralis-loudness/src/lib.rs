@@ -33,10 +33,10 @@ use rayon::prelude::*;
 
 pub use energy::BLOCK_SUBBLOCKS;
 pub use gating::{energy_to_lufs, subblock_frames, ABSOLUTE_GATE_LUFS, SILENCE_FLOOR_LUFS};
+pub use meter::{LoudnessMeter, TRUE_PEAK_BLOCK};
 pub use result::{LoudnessResult, MOMENTARY_START_SECS, SERIES_PERIOD_SECS, SHORT_TERM_START_SECS};
 pub use settings::LoudnessSettings;
 pub use stage::LoudnessStage;
-pub use meter::{LoudnessMeter, TRUE_PEAK_BLOCK};
 pub use weights::{channel_weights, weights_for, SURROUND_WEIGHT};
 
 /// The stage's name in reports and `selection.json`.

@@ -55,7 +55,9 @@ impl TruePeakChannel {
             let held_to = self.origin + self.samples.len();
             let block_end = self.next + TRUE_PEAK_BLOCK;
             let complete = held_to >= block_end + MARGIN;
-            if !complete && !(end && self.next < held_to) {
+            // At the end, the last (partial) block too.
+            let last = end && self.next < held_to;
+            if !(complete || last) {
                 return;
             }
             let from = self.next - self.origin;

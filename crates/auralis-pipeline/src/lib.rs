@@ -37,7 +37,7 @@ pub use preset::{Preset, PRESETS};
 pub use profile::{BandProfile, ProfileAccumulator, PROFILE_FFT, PROFILE_HOP};
 pub use spool::{BufferSource, Source, Spool};
 pub use stage::{
-    PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
-    MASTER_RELATIVE_RMS_TOLERANCE,
+    streamed_master, PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
+    MASTER_RELATIVE_RMS_TOLERANCE, STREAMED_CHAIN,
 };
 pub use streamed::{StreamedMaster, STREAM_CHUNK};

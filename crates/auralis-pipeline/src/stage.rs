@@ -6,7 +6,7 @@ use auralis_core::{
     worst_difference, Accuracy, AudioBuffer, Check, ImplKind, Metrics, Result, Stage, Trace, POISON,
 };
 
-use crate::{Mastered, Pipeline, PipelineSettings};
+use crate::{BufferSource, Mastered, Pipeline, PipelineSettings, Spool};
 
 /// Largest relative RMS difference between a variant's master and the reference's. Each
 /// step's variants differ by their own tolerances (EQ 1e-6 relative RMS, dynamics gain 1e-5
@@ -152,4 +152,42 @@ impl Stage for PipelineStage {
     fn output_audio<'a>(&self, output: &'a Mastered) -> Option<&'a AudioBuffer> {
         Some(&output.audio)
     }
+
+    /// The streamed chain `auralis master` runs on files ([`Pipeline::master_stream`], here
+    /// with in-memory spools), timed in the same rounds and held to the reference by the
+    /// same tolerances. Listed with the peers because it is not selectable: the command line
+    /// always runs it, whatever the lab picks for in-memory use.
+    fn peers(&self) -> &'static [&'static str] {
+        &[STREAMED_CHAIN]
+    }
+
+    fn run_peer(
+        &self,
+        index: usize,
+        audio: &AudioBuffer,
+        settings: &PipelineSettings,
+    ) -> Result<Mastered> {
+        if index != 0 {
+            return Err(auralis_core::Error::UnknownImplementation {
+                stage: crate::NAME,
+                kind: format!("peer {index}"),
+            });
+        }
+        streamed_master(settings, audio)
+    }
+}
+
+/// The streamed chain's row in the lab's report.
+pub const STREAMED_CHAIN: &str = "streamed chain (auralis master)";
+
+/// [`Pipeline::master_stream`] over `audio` with in-memory spools, as a [`Mastered`].
+pub fn streamed_master(settings: &PipelineSettings, audio: &AudioBuffer) -> Result<Mastered> {
+    let (c, rate) = (audio.num_channels(), audio.sample_rate());
+    let m = Pipeline::new(settings.clone(), rate)?.master_stream(
+        &mut BufferSource::new(audio),
+        Spool::in_memory(c, rate),
+        Spool::in_memory(c, rate),
+        &mut |_| {},
+    )?;
+    m.into_mastered()
 }

@@ -23,13 +23,13 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use auralis_core::{Error, Result, StreamProcessor};
+use auralis_core::{AudioBuffer, Error, Result, StreamProcessor};
 use auralis_dynamics::{DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode};
 use auralis_eq::{EqSettings, EqStream};
 use auralis_loudness::{LoudnessMeter, LoudnessResult, LoudnessSettings};
 
 use crate::chain::{
-    GainReduction, MasterReport, Pipeline, EQ_FFT, GAIN_TRACE_PERIOD_SECS,
+    GainReduction, MasterReport, Mastered, Pipeline, EQ_FFT, GAIN_TRACE_PERIOD_SECS,
     LOUDNESS_TOLERANCE_LU, MAX_LIMITING_DB, MAX_PASSES,
 };
 use crate::profile::ProfileAccumulator;
@@ -213,6 +213,27 @@ pub struct StreamedMaster {
     pub frames: u64,
 }
 
+impl StreamedMaster {
+    /// The master read into memory (for tests and the lab; the command line writes it out
+    /// chunk by chunk instead).
+    pub fn into_mastered(mut self) -> Result<Mastered> {
+        let c = self.audio.channels();
+        let mut channels = vec![Vec::with_capacity(self.frames as usize); c];
+        let mut chunk = Vec::new();
+        while self.audio.read(&mut chunk, STREAM_CHUNK)? > 0 {
+            for frame in chunk.chunks_exact(c) {
+                for (channel, &x) in channels.iter_mut().zip(frame) {
+                    channel.push(x);
+                }
+            }
+        }
+        Ok(Mastered {
+            audio: AudioBuffer::from_stage_output(channels, self.audio.sample_rate())?,
+            report: self.report,
+        })
+    }
+}
+
 /// Wall time per step, for `timings_ms`.
 #[derive(Default)]
 struct Clock(BTreeMap<&'static str, Duration>);
@@ -242,7 +263,10 @@ impl Pipeline {
         if rate != self.sample_rate {
             return Err(Error::param(
                 "audio",
-                format!("is at {rate} Hz; this pipeline was made for {} Hz", self.sample_rate),
+                format!(
+                    "is at {rate} Hz; this pipeline was made for {} Hz",
+                    self.sample_rate
+                ),
             ));
         }
         let settings = &self.settings;

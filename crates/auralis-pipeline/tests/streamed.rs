@@ -4,8 +4,7 @@
 
 use auralis_core::{AudioBuffer, ImplKind, Stage};
 use auralis_pipeline::{
-    BufferSource, Pipeline, PipelineSettings, PipelineStage, Source, Spool, StreamedMaster,
-    PRESETS,
+    BufferSource, Mastered, Pipeline, PipelineSettings, PipelineStage, Source, Spool, PRESETS,
 };
 use auralis_testkit::oracle::{ebur128_reading, ebur128_true_peak};
 
@@ -51,24 +50,14 @@ fn streamed(
     source: &mut dyn Source,
     on_disk: bool,
     audio: &AudioBuffer,
-) -> (StreamedMaster, AudioBuffer) {
+) -> Mastered {
     let (middle, master) = spools(audio, on_disk);
-    let mut m = Pipeline::new(settings.clone(), audio.sample_rate())
+    Pipeline::new(settings.clone(), audio.sample_rate())
         .unwrap()
         .master_stream(source, middle, master, &mut |_| {})
-        .unwrap();
-    let c = audio.num_channels();
-    let mut channels = vec![Vec::new(); c];
-    let mut chunk = Vec::new();
-    while m.audio.read(&mut chunk, 10_000).unwrap() > 0 {
-        for frame in chunk.chunks_exact(c) {
-            for (ch, &x) in channels.iter_mut().zip(frame) {
-                ch.push(x);
-            }
-        }
-    }
-    let out = AudioBuffer::new(channels, audio.sample_rate()).unwrap();
-    (m, out)
+        .unwrap()
+        .into_mastered()
+        .unwrap()
 }
 
 #[test]
@@ -78,11 +67,7 @@ fn the_streamed_chain_is_held_to_the_reference_chain() {
     let reference = PipelineStage
         .run(ImplKind::Reference, &audio, &settings)
         .unwrap();
-    let (m, out) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
-    let candidate = auralis_pipeline::Mastered {
-        audio: out,
-        report: m.report,
-    };
+    let candidate = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
     let accuracy = PipelineStage.compare(&reference, &candidate);
     assert!(accuracy.passed(), "{accuracy:?}");
 }
@@ -91,22 +76,22 @@ fn the_streamed_chain_is_held_to_the_reference_chain() {
 fn chunking_spool_and_threads_do_not_change_a_bit() {
     let audio = auralis_fixtures::generate_seconds(9.0);
     let settings = PipelineSettings::preset("warm").unwrap();
-    let (first, expected) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+    let first = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
     let mut trickle = Trickle {
         inner: BufferSource::new(&audio),
         sizes: &[1, 4097, 333, 16_384, 2],
         turn: 0,
     };
-    let (second, trickled) = streamed(&settings, &mut trickle, true, &audio);
-    assert_eq!(trickled, expected);
-    assert_eq!(second.report, first.report);
+    let second = streamed(&settings, &mut trickle, true, &audio);
+    assert_eq!(second, first);
     for threads in [1, 7] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        let (_, out) = pool.install(|| streamed(&settings, &mut BufferSource::new(&audio), true, &audio));
-        assert_eq!(out, expected, "{threads} threads");
+        let out =
+            pool.install(|| streamed(&settings, &mut BufferSource::new(&audio), true, &audio));
+        assert_eq!(out, first, "{threads} threads");
     }
 }
 
@@ -116,9 +101,10 @@ fn every_preset_lands_on_target_under_the_ceiling_by_ebur128() {
     for name in PRESETS {
         let settings = PipelineSettings::preset(name).unwrap();
         let target = settings.target();
-        let (m, out) = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+        let m = streamed(&settings, &mut BufferSource::new(&audio), false, &audio);
+        let out = &m.audio;
         assert_eq!(out.len(), audio.len());
-        let theirs = ebur128_reading(&out, None).integrated_lufs;
+        let theirs = ebur128_reading(out, None).integrated_lufs;
         let ours = m.report.output.integrated_lufs.unwrap();
         assert!((ours - theirs).abs() <= 0.01, "{name}: {ours} vs {theirs}");
         if m.report.gain_reduction_db.limiter_max_db <= 6.0 {
@@ -126,7 +112,7 @@ fn every_preset_lands_on_target_under_the_ceiling_by_ebur128() {
         } else {
             assert!(m.report.warnings.iter().any(|w| w.contains("of limiting")));
         }
-        let tp_db = 20.0 * ebur128_true_peak(&out).log10();
+        let tp_db = 20.0 * ebur128_true_peak(out).log10();
         assert!((-1.1..=-0.999).contains(&tp_db), "{name}: {tp_db}");
     }
 }
@@ -135,9 +121,13 @@ fn every_preset_lands_on_target_under_the_ceiling_by_ebur128() {
 fn silence_and_emptiness() {
     let silence = AudioBuffer::new(vec![vec![0.0; 44_100 * 2]; 2], 44_100).unwrap();
     let settings = PipelineSettings::preset("balanced").unwrap();
-    let (m, out) = streamed(&settings, &mut BufferSource::new(&silence), false, &silence);
-    assert_eq!(out, silence);
-    assert!(m.report.warnings[0].contains("no loudness"), "{:?}", m.report.warnings);
+    let m = streamed(&settings, &mut BufferSource::new(&silence), false, &silence);
+    assert_eq!(m.audio, silence);
+    assert!(
+        m.report.warnings[0].contains("no loudness"),
+        "{:?}",
+        m.report.warnings
+    );
 
     struct Empty;
     impl Source for Empty {
