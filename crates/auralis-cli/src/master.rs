@@ -11,7 +11,7 @@ use auralis::pipeline::{
     LoudnessSummary, MasterReport, Mastered, Pipeline, PipelineSettings, Source, Spool,
     StreamedMaster,
 };
-use auralis::{AudioBuffer, ImplKind};
+use auralis::ImplKind;
 use serde_json::{json, Value};
 
 use crate::analysis::{cell, loudness_json};
@@ -46,49 +46,64 @@ pub struct Options {
 }
 
 /// The pipeline settings for each sample rate met, built from a preset or from a reference
-/// read once (and converted to each rate it is needed at), so a batch does not re-read and
-/// re-analyse its reference for every track.
+/// analysed once per rate (streamed from a WAV at its own rate; decoded and converted for
+/// another rate), so a batch does not re-read and re-analyse its reference for every track.
 pub struct SettingsSource {
     options_target: Option<f64>,
     ceiling: f64,
     preset: Option<String>,
-    reference: Option<AudioBuffer>,
+    reference: Option<std::path::PathBuf>,
     built: Mutex<Vec<(u32, PipelineSettings)>>,
 }
 
 impl SettingsSource {
-    /// Checks the preset name and reads the reference now, before any track is touched.
+    /// Checks the preset name, and reads and analyses the reference now (at its own rate),
+    /// before any track is touched.
     pub fn new(options: &Options) -> Result<Self, CliError> {
-        let reference = options.reference.as_deref().map(read).transpose()?;
-        if reference.is_none() {
-            PipelineSettings::preset(options.preset.as_deref().unwrap_or("balanced"))?;
-        }
-        Ok(SettingsSource {
+        let source = SettingsSource {
             options_target: options.target_lufs,
             ceiling: options.ceiling,
             preset: options.preset.clone(),
-            reference,
+            reference: options.reference.clone(),
             built: Mutex::new(Vec::new()),
-        })
+        };
+        match &source.reference {
+            Some(path) => {
+                let mut reference = InputSource::open(path, None)?;
+                let rate = reference.sample_rate();
+                source.remember(rate, PipelineSettings::reference_from(&mut reference)?);
+            }
+            None => {
+                PipelineSettings::preset(source.preset.as_deref().unwrap_or("balanced"))?;
+            }
+        }
+        Ok(source)
+    }
+
+    fn remember(&self, rate: u32, mut settings: PipelineSettings) -> PipelineSettings {
+        settings.target_lufs = self.options_target;
+        settings.ceiling_dbtp = self.ceiling;
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        built.push((rate, settings.clone()));
+        settings
     }
 
     /// The settings for a track at `rate`.
     pub fn for_rate(&self, rate: u32) -> Result<PipelineSettings, CliError> {
-        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, settings)) = built.iter().find(|(r, _)| *r == rate) {
-            return Ok(settings.clone());
+        {
+            let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, settings)) = built.iter().find(|(r, _)| *r == rate) {
+                return Ok(settings.clone());
+            }
         }
-        let mut settings = match &self.reference {
+        let settings = match &self.reference {
             // A reference at another rate is converted to the master's rate.
-            Some(reference) => PipelineSettings::reference(
-                &auralis::io::convert_rate(reference, rate).map_err(CliError::usage)?,
-            )?,
+            Some(path) => {
+                PipelineSettings::reference_from(&mut InputSource::open(path, Some(rate))?)?
+            }
             None => PipelineSettings::preset(self.preset.as_deref().unwrap_or("balanced"))?,
         };
-        settings.target_lufs = self.options_target;
-        settings.ceiling_dbtp = self.ceiling;
-        built.push((rate, settings.clone()));
-        Ok(settings)
+        Ok(self.remember(rate, settings))
     }
 }
 

@@ -73,21 +73,46 @@ impl PipelineSettings {
 
     /// Match `reference`'s balance and loudness, with the `balanced` preset's dynamics.
     pub fn reference(reference: &AudioBuffer) -> Result<Self> {
-        if reference.duration_secs() < 3.0 {
+        Self::reference_from(&mut crate::BufferSource::new(reference))
+    }
+
+    /// [`PipelineSettings::reference`] from a [`Source`](crate::Source), read once, chunk by
+    /// chunk (a long reference file need not be held: its balance and loudness are
+    /// accumulated as it streams by).
+    pub fn reference_from(reference: &mut dyn crate::Source) -> Result<Self> {
+        let (channels, rate) = (reference.channels(), reference.sample_rate());
+        let mut meter = auralis_loudness::LoudnessMeter::new(
+            channels,
+            rate,
+            reference.channel_mask(),
+            &LoudnessSettings::with_true_peak(false),
+        )?;
+        let mut profile = crate::ProfileAccumulator::new(channels, rate);
+        let (mut chunk, mut frames) = (Vec::new(), 0u64);
+        reference.rewind()?;
+        loop {
+            let n = reference.read(&mut chunk, crate::STREAM_CHUNK)?;
+            if n == 0 {
+                break;
+            }
+            frames += n as u64;
+            meter.push(&chunk);
+            profile.push(&chunk);
+        }
+        let secs = frames as f64 / f64::from(rate);
+        if secs < 3.0 {
             return Err(Error::param(
                 "reference",
                 format!(
-                    "is {:.2} s long; a reference needs at least 3 s for a balance and a loudness",
-                    reference.duration_secs()
+                    "is {secs:.2} s long; a reference needs at least 3 s for a balance and a \
+                     loudness"
                 ),
             ));
         }
-        let loudness =
-            auralis_loudness::measure(ImplKind::Parallel, reference, &LoudnessSettings::default())?;
         Ok(Self {
             tone: Tone::Reference {
-                profile: BandProfile::of(reference),
-                integrated_lufs: loudness.integrated_lufs,
+                profile: profile.finish(),
+                integrated_lufs: meter.finish().integrated_lufs,
             },
             compressor: Preset::named("balanced")?.compressor,
             target_lufs: None,
