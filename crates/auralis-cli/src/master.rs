@@ -151,9 +151,15 @@ pub fn master_file(
         mut report,
         audio: mut master,
         frames,
-    } = pipeline.master_stream(&mut source, spool()?, spool()?, &mut |step| {
-        observe(Event::Step(step))
-    })?;
+    } = pipeline
+        .master_stream(&mut source, spool()?, spool()?, &mut |step| {
+            observe(Event::Step(step))
+        })
+        .map_err(|e| match e {
+            // The temporary files failed (a full disk): exit 1, not a usage error.
+            auralis::Error::Stream(_) => CliError::other(e.to_string()),
+            e => e.into(),
+        })?;
     let seed = source
         .seed()
         .ok_or_else(|| CliError::other("the input was not read to its end"))?;

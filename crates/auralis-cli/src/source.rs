@@ -1,14 +1,15 @@
-//! The input of `auralis master` as the streamed chain reads it: a WAV file chunk by chunk
-//! (re-opened for each pass, so memory does not grow with its length), or audio decoded
-//! whole (other formats, standard input, a rate conversion) — the same chain either way,
-//! so a track gives the same master from a WAV and from a FLAC.
+//! The input of `auralis master` as the streamed chain reads it: a WAV file chunk by chunk,
+//! a FLAC, MP3, Ogg or AIFF file packet by packet (each re-opened for every pass, so memory
+//! does not grow with the length), or audio decoded whole (standard input, a rate
+//! conversion, an MP3 that declares no length) — the same chain either way, so a track
+//! gives the same master from a WAV and from a FLAC.
 //!
 //! Whatever the first complete pass reads is hashed: the dither's seed, so a re-run gives
 //! the same bits.
 
 use std::path::{Path, PathBuf};
 
-use auralis::io::{ContentHasher, IoError, WavChunkReader, WavSpec};
+use auralis::io::{CompressedChunkReader, ContentHasher, IoError, WavChunkReader, WavSpec};
 use auralis::pipeline::Source;
 use auralis::{AudioBuffer, Error};
 
@@ -19,6 +20,11 @@ enum Input {
         path: PathBuf,
         reader: WavChunkReader,
         spec: WavSpec,
+    },
+    Compressed {
+        path: PathBuf,
+        reader: CompressedChunkReader,
+        frames: u64,
     },
     Decoded {
         audio: AudioBuffer,
@@ -33,25 +39,33 @@ pub struct InputSource {
     hashed: bool,
 }
 
+/// A read error as the chain carries it (the message is the reader's: it names the file).
 fn input_error(e: IoError) -> Error {
-    Error::param("input", e.to_string())
+    Error::Other(e.to_string())
 }
 
 impl InputSource {
-    /// Opens `path`: streamed if it is a WAV file and no `rate` conversion is asked for,
-    /// else decoded whole (and converted to `rate`).
+    /// Opens `path`: streamed if it is a file of declared length and no `rate` conversion
+    /// is asked for, else decoded whole (and converted to `rate`).
     pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
         let streamable = rate.is_none() && path != Path::new("-");
-        let input = match streamable
-            .then(|| WavChunkReader::open(path).ok())
+        let wav = streamable.then(|| WavChunkReader::open(path).ok()).flatten();
+        let compressed = (streamable && wav.is_none())
+            .then(|| CompressedChunkReader::open(path).ok())
             .flatten()
-        {
-            Some(reader) => Input::Wav {
+            .and_then(|r| Some((r.declared_frames()?, r)));
+        let input = match (wav, compressed) {
+            (Some(reader), _) => Input::Wav {
                 path: path.to_path_buf(),
                 spec: reader.spec(),
                 reader,
             },
-            None => {
+            (None, Some((frames, reader))) => Input::Compressed {
+                path: path.to_path_buf(),
+                reader,
+                frames,
+            },
+            (None, None) => {
                 let audio = read(path)?;
                 let audio = match rate {
                     Some(rate) => {
@@ -73,6 +87,7 @@ impl InputSource {
     pub fn frames(&self) -> u64 {
         match &self.input {
             Input::Wav { spec, .. } => spec.frames,
+            Input::Compressed { frames, .. } => *frames,
             Input::Decoded { audio, .. } => audio.len() as u64,
         }
     }
@@ -87,6 +102,7 @@ impl Source for InputSource {
     fn channels(&self) -> usize {
         match &self.input {
             Input::Wav { spec, .. } => spec.channels,
+            Input::Compressed { reader, .. } => reader.channels(),
             Input::Decoded { audio, .. } => audio.num_channels(),
         }
     }
@@ -94,6 +110,7 @@ impl Source for InputSource {
     fn sample_rate(&self) -> u32 {
         match &self.input {
             Input::Wav { spec, .. } => spec.sample_rate,
+            Input::Compressed { reader, .. } => reader.sample_rate(),
             Input::Decoded { audio, .. } => audio.sample_rate(),
         }
     }
@@ -101,6 +118,7 @@ impl Source for InputSource {
     fn channel_mask(&self) -> Option<u32> {
         match &self.input {
             Input::Wav { spec, .. } => spec.channel_mask,
+            Input::Compressed { .. } => None,
             Input::Decoded { audio, .. } => audio.channel_mask(),
         }
     }
@@ -108,6 +126,9 @@ impl Source for InputSource {
     fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> auralis::Result<usize> {
         let frames = match &mut self.input {
             Input::Wav { reader, .. } => reader.read_chunk(out, max_frames).map_err(input_error)?,
+            Input::Compressed { reader, .. } => {
+                reader.read_chunk(out, max_frames).map_err(input_error)?
+            }
             Input::Decoded { audio, position } => {
                 let end = (*position + max_frames).min(audio.len());
                 out.clear();
@@ -140,6 +161,9 @@ impl Source for InputSource {
                     ));
                 }
                 *reader = again;
+            }
+            Input::Compressed { path, reader, .. } => {
+                *reader = CompressedChunkReader::open(path).map_err(input_error)?;
             }
             Input::Decoded { position, .. } => *position = 0,
         }

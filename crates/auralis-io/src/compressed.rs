@@ -49,12 +49,221 @@ const MAX_RESERVE_FRAMES: u64 = 1 << 22;
 
 /// Reads a whole non-WAV file.
 pub(crate) fn read_compressed(path: &Path, file: File) -> Result<AudioBuffer, IoError> {
-    match catch_unwind(AssertUnwindSafe(|| decode(path, file))) {
-        Ok(result) => result,
-        Err(_) => Err(IoError::corrupt(
+    let mut reader = CompressedChunkReader::from_file(path, file)?;
+    let channels = reader.channels();
+    let reserve = reader.declared.unwrap_or(0).min(MAX_RESERVE_FRAMES) as usize;
+    let mut out: Vec<Vec<f32>> = (0..channels).map(|_| Vec::with_capacity(reserve)).collect();
+    let mut chunk = Vec::new();
+    while reader.read_chunk(&mut chunk, 1 << 16)? > 0 {
+        for frame in chunk.chunks_exact(channels) {
+            for (ch, &x) in out.iter_mut().zip(frame) {
+                ch.push(x);
+            }
+        }
+    }
+    AudioBuffer::new(out, reader.rate).map_err(|e| IoError::audio(path, e))
+}
+
+/// Runs a step of symphonia's, whose panics on malformed data become a corrupt-file error.
+fn guarded<T>(path: &Path, step: impl FnOnce() -> Result<T, IoError>) -> Result<T, IoError> {
+    catch_unwind(AssertUnwindSafe(step)).unwrap_or_else(|_| {
+        Err(IoError::corrupt(
             path,
             "the decoder failed on malformed data (it panicked; please report the file)",
-        )),
+        ))
+    })
+}
+
+/// A non-WAV file decoded packet by packet and handed out in interleaved chunks, so that a
+/// long FLAC or MP3 is never held whole; the samples, the checks and the errors are the
+/// whole-file reader's (which is this reader, read to the end).
+pub struct CompressedChunkReader {
+    path: std::path::PathBuf,
+    name: &'static str,
+    format: Box<dyn symphonia::core::formats::FormatReader>,
+    decoder: Box<dyn symphonia::core::codecs::audio::AudioDecoder>,
+    track_id: u32,
+    channels: usize,
+    rate: u32,
+    /// The length the container declares (`None` for an MP3 without a LAME/Xing tag,
+    /// whose frame count is only an estimate from the bit rate).
+    declared: Option<u64>,
+    limit: u64,
+    bad_packets: usize,
+    /// Frames decoded and handed out so far, and decoded frames not handed out yet
+    /// (interleaved).
+    decoded: u64,
+    handed: u64,
+    pending: Vec<f32>,
+    ended: bool,
+}
+
+impl CompressedChunkReader {
+    /// Opens `path` and sets up its decoder.
+    pub fn open(path: &Path) -> Result<Self, IoError> {
+        let file = File::open(path).map_err(|e| IoError::io(path, "cannot open", e))?;
+        Self::from_file(path, file)
+    }
+
+    fn from_file(path: &Path, file: File) -> Result<Self, IoError> {
+        guarded(path, || Self::set_up(path, file))
+    }
+
+    fn set_up(path: &Path, mut file: File) -> Result<Self, IoError> {
+        let sniffed = sniffed_name(&mut file);
+        let format = probe(path, file).map_err(|e| match e {
+            SymError::Unsupported(_) => IoError::unsupported(
+                path,
+                format!("{NO_FORMAT} (WAV, RF64, FLAC, MP3, Ogg Vorbis, AIFF)"),
+            ),
+            other => symphonia_error(path, sniffed, other),
+        })?;
+        let name = format.format_info().short_name;
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| IoError::unsupported(path, format!("{name}: no audio track")))?
+            .clone();
+        let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
+            return Err(IoError::unsupported(
+                path,
+                format!("{name}: no audio parameters"),
+            ));
+        };
+        let rate = params
+            .sample_rate
+            .ok_or_else(|| IoError::corrupt(path, format!("{name}: no sample rate")))?;
+        check_sample_rate(rate).map_err(|e| IoError::audio(path, e))?;
+        let channels = params.channels.as_ref().map_or(0, |c| c.count());
+        if channels == 0 {
+            return Err(IoError::audio(path, AudioError::NoChannels));
+        }
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| symphonia_error(path, name, e))?;
+        let declared = track
+            .num_frames
+            .filter(|_| name != "mp3" || track.delay.is_some());
+        Ok(Self {
+            path: path.to_path_buf(),
+            name,
+            format,
+            decoder,
+            track_id: track.id,
+            channels,
+            rate,
+            declared,
+            limit: declared.map_or(u64::from(rate) * MAX_UNDECLARED_SECS, |n| {
+                n.saturating_add(DECLARED_SLACK_FRAMES)
+            }),
+            bad_packets: 0,
+            decoded: 0,
+            handed: 0,
+            pending: Vec::new(),
+            ended: false,
+        })
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The frame count the container declares, if it declares a reliable one.
+    pub fn declared_frames(&self) -> Option<u64> {
+        self.declared
+    }
+
+    /// Replaces `out` with up to `max_frames` interleaved frames; returns how many (0 at the
+    /// end). A stream that ends before its declared length is an error, as in the
+    /// whole-file reader.
+    pub fn read_chunk(&mut self, out: &mut Vec<f32>, max_frames: usize) -> Result<usize, IoError> {
+        out.clear();
+        let want = max_frames * self.channels;
+        while self.pending.len() < want && !self.ended {
+            let path = self.path.clone();
+            if let Err(e) = guarded(&path, || self.decode_packet()) {
+                self.ended = true;
+                return Err(e);
+            }
+        }
+        let take = want.min(self.pending.len());
+        out.extend(self.pending.drain(..take));
+        if let Some(i) = auralis_core::first_invalid_sample(out) {
+            let frame = self.handed as usize + i / self.channels;
+            let source = AudioError::invalid_sample(i % self.channels, frame, out[i]);
+            out.clear();
+            return Err(IoError::audio(&self.path, source));
+        }
+        self.handed += (take / self.channels) as u64;
+        Ok(take / self.channels)
+    }
+
+    /// Decodes the next packet of the track into `pending` (or notes the end).
+    fn decode_packet(&mut self) -> Result<(), IoError> {
+        let (path, name) = (self.path.as_path(), self.name);
+        let packet = match self.format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => return self.end(),
+            Err(SymError::IoError(e))
+                if e.kind() == io::ErrorKind::UnexpectedEof && self.declared.is_none() =>
+            {
+                return self.end()
+            }
+            Err(e) => return Err(symphonia_error(path, name, e)),
+        };
+        if packet.track_id != self.track_id {
+            return Ok(());
+        }
+        let buf = match self.decoder.decode(&packet) {
+            Ok(buf) => buf,
+            Err(SymError::DecodeError(_)) if self.bad_packets < MAX_BAD_PACKETS => {
+                self.bad_packets += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(symphonia_error(path, name, e)),
+        };
+        if buf.num_planes() != self.channels {
+            return Err(IoError::unsupported(
+                path,
+                format!(
+                    "{name}: the channel count changes from {} to {} mid-stream",
+                    self.channels,
+                    buf.num_planes()
+                ),
+            ));
+        }
+        if self.decoded + buf.frames() as u64 > self.limit {
+            return Err(IoError::corrupt(
+                path,
+                format!(
+                    "{name}: decodes to more than {} frames (declared: {:?})",
+                    self.limit, self.declared
+                ),
+            ));
+        }
+        let base = self.pending.len();
+        self.pending.resize(base + buf.frames() * self.channels, 0.0);
+        buf.copy_to_slice_interleaved::<f32, _>(&mut self.pending[base..]);
+        self.decoded += buf.frames() as u64;
+        Ok(())
+    }
+
+    /// The stream ended: an error if before its declared length.
+    fn end(&mut self) -> Result<(), IoError> {
+        self.ended = true;
+        match self.declared {
+            Some(n) if self.decoded < n => Err(IoError::corrupt(
+                &self.path,
+                format!(
+                    "{}: truncated: the header declares {n} frames but the data ends after {}",
+                    self.name, self.decoded
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -110,103 +319,6 @@ pub(crate) fn declared_duration_secs(path: &Path, file: File) -> Option<f64> {
     }))
     .ok()
     .flatten()
-}
-
-fn decode(path: &Path, mut file: File) -> Result<AudioBuffer, IoError> {
-    let sniffed = sniffed_name(&mut file);
-    let mut format = probe(path, file).map_err(|e| match e {
-        SymError::Unsupported(_) => IoError::unsupported(
-            path,
-            format!("{NO_FORMAT} (WAV, RF64, FLAC, MP3, Ogg Vorbis, AIFF)"),
-        ),
-        other => symphonia_error(path, sniffed, other),
-    })?;
-    let name = format.format_info().short_name;
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or_else(|| IoError::unsupported(path, format!("{name}: no audio track")))?
-        .clone();
-    let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
-        return Err(IoError::unsupported(
-            path,
-            format!("{name}: no audio parameters"),
-        ));
-    };
-    let rate = params
-        .sample_rate
-        .ok_or_else(|| IoError::corrupt(path, format!("{name}: no sample rate")))?;
-    check_sample_rate(rate).map_err(|e| IoError::audio(path, e))?;
-    let channels = params.channels.as_ref().map_or(0, |c| c.count());
-    if channels == 0 {
-        return Err(IoError::audio(path, AudioError::NoChannels));
-    }
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| symphonia_error(path, name, e))?;
-    // MP3 without a LAME/Xing tag: the frame count is an estimate from the bit rate.
-    let declared = track
-        .num_frames
-        .filter(|_| name != "mp3" || track.delay.is_some());
-    let reserve = declared.unwrap_or(0).min(MAX_RESERVE_FRAMES) as usize;
-    let mut out: Vec<Vec<f32>> = (0..channels).map(|_| Vec::with_capacity(reserve)).collect();
-    let limit = declared.map_or(u64::from(rate) * MAX_UNDECLARED_SECS, |n| {
-        n.saturating_add(DECLARED_SLACK_FRAMES)
-    });
-    let mut bad_packets = 0;
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(SymError::IoError(e))
-                if e.kind() == io::ErrorKind::UnexpectedEof && declared.is_none() =>
-            {
-                break
-            }
-            Err(e) => return Err(symphonia_error(path, name, e)),
-        };
-        if packet.track_id != track.id {
-            continue;
-        }
-        let buf = match decoder.decode(&packet) {
-            Ok(buf) => buf,
-            Err(SymError::DecodeError(_)) if bad_packets < MAX_BAD_PACKETS => {
-                bad_packets += 1;
-                continue;
-            }
-            Err(e) => return Err(symphonia_error(path, name, e)),
-        };
-        if buf.num_planes() != channels {
-            return Err(IoError::unsupported(
-                path,
-                format!(
-                    "{name}: the channel count changes from {channels} to {} mid-stream",
-                    buf.num_planes()
-                ),
-            ));
-        }
-        let base = out[0].len();
-        if (base + buf.frames()) as u64 > limit {
-            return Err(IoError::corrupt(
-                path,
-                format!("{name}: decodes to more than {limit} frames (declared: {declared:?})"),
-            ));
-        }
-        for ch in out.iter_mut() {
-            ch.resize(base + buf.frames(), 0.0);
-        }
-        let mut planes: Vec<&mut [f32]> = out.iter_mut().map(|v| &mut v[base..]).collect();
-        buf.copy_to_slice_planar::<f32, _>(&mut planes);
-    }
-    let frames = out[0].len() as u64;
-    if let Some(n) = declared {
-        if frames < n {
-            return Err(IoError::corrupt(
-                path,
-                format!("{name}: truncated: the header declares {n} frames but the data ends after {frames}"),
-            ));
-        }
-    }
-    AudioBuffer::new(out, rate).map_err(|e| IoError::audio(path, e))
 }
 
 /// symphonia's error, named by the detected container.
