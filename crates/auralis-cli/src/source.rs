@@ -49,7 +49,9 @@ impl InputSource {
     /// is asked for, else decoded whole (and converted to `rate`).
     pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
         let streamable = rate.is_none() && path != Path::new("-");
-        let wav = streamable.then(|| WavChunkReader::open(path).ok()).flatten();
+        let wav = streamable
+            .then(|| WavChunkReader::open(path).ok())
+            .flatten();
         let compressed = (streamable && wav.is_none())
             .then(|| CompressedChunkReader::open(path).ok())
             .flatten()

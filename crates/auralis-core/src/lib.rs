@@ -27,6 +27,7 @@ pub mod cpu;
 pub mod error;
 pub mod memory;
 pub mod metrics;
+pub mod processor;
 pub mod selection;
 pub mod stage;
 pub mod stream;
@@ -35,5 +36,6 @@ pub use audio::{first_invalid_sample, first_non_finite, AudioBuffer, MAX_SAMPLE_
 pub use cpu::simd_level;
 pub use error::{AudioError, Error, Result};
 pub use metrics::{worst_difference, Accuracy, Check, Metrics};
+pub use processor::{AudioProcessor, Chooser, Then};
 pub use stage::{ImplKind, LabStage, Stage, ThreadIndependence, Trace, POISON};
 pub use stream::StreamProcessor;

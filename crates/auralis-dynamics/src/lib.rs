@@ -197,3 +197,45 @@ pub fn compare(reference: &DynamicsOutput, candidate: &DynamicsOutput) -> Accura
     }
     Accuracy { metrics, checks }
 }
+
+/// What dynamics report beside their audio in a processing chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GainReport {
+    /// Total applied gain per frame, dB (as [`DynamicsOutput::gain_db`]).
+    pub gain_db: Vec<f32>,
+    pub stats: GainStats,
+}
+
+/// Dynamics as a link of a processing chain: audio out, the gain trace on the side.
+impl auralis_core::AudioProcessor for DynamicsSettings {
+    type Report = GainReport;
+
+    fn stage_name(&self) -> &'static str {
+        NAME
+    }
+
+    fn process_into(
+        &self,
+        choose: auralis_core::Chooser<'_>,
+        audio: &AudioBuffer,
+        output: &mut Option<AudioBuffer>,
+    ) -> Result<GainReport> {
+        // The caller's buffer is recycled as the audio of an earlier output.
+        let mut recycled = output.take().map(|audio| DynamicsOutput {
+            audio,
+            gain_db: Vec::new(),
+            stats: GainStats {
+                max_reduction_db: 0.0,
+                mean_reduction_db: 0.0,
+                time_over_threshold_secs: 0.0,
+            },
+        });
+        process_into(choose(NAME), audio, self, &mut recycled)?;
+        let out = recycled.expect("process_into leaves its output on success");
+        *output = Some(out.audio);
+        Ok(GainReport {
+            gain_db: out.gain_db,
+            stats: out.stats,
+        })
+    }
+}

@@ -145,3 +145,22 @@ fn is_constant(audio: &AudioBuffer) -> bool {
     let first = audio.channel(0)[0];
     audio.channels().iter().flatten().all(|&s| s == first)
 }
+
+/// The EQ as a link of a processing chain: audio in, audio out, nothing on the side. Its
+/// stage name is the one the lab measures these settings under (`eq` or `eq-hop2048`).
+impl auralis_core::AudioProcessor for EqSettings {
+    type Report = ();
+
+    fn stage_name(&self) -> &'static str {
+        auralis_core::Stage::name(&EqStage::for_settings(self))
+    }
+
+    fn process_into(
+        &self,
+        choose: auralis_core::Chooser<'_>,
+        audio: &AudioBuffer,
+        output: &mut Option<AudioBuffer>,
+    ) -> Result<()> {
+        process_into(choose(self.stage_name()), audio, self, output)
+    }
+}

@@ -245,7 +245,8 @@ impl CompressedChunkReader {
             ));
         }
         let base = self.pending.len();
-        self.pending.resize(base + buf.frames() * self.channels, 0.0);
+        self.pending
+            .resize(base + buf.frames() * self.channels, 0.0);
         buf.copy_to_slice_interleaved::<f32, _>(&mut self.pending[base..]);
         self.decoded += buf.frames() as u64;
         Ok(())

@@ -305,22 +305,70 @@ pub mod pipeline {
     }
 }
 
+/// Audio → audio processing that chains: the EQ ([`eq::EqSettings`]) and dynamics
+/// ([`dynamics::DynamicsSettings`]) are [`chain::AudioProcessor`]s, and `a.then(b)` is one
+/// too, whose report is both reports. Every step runs the implementation the lab selected
+/// for its stage and the input's length (or one given kind), through this one path — the
+/// `eq` and `dynamics` functions below are it, with their settings.
+///
+/// ```
+/// use auralis::chain::{self, AudioProcessor};
+/// use auralis::{dynamics, eq};
+/// let audio = auralis::AudioBuffer::new(vec![vec![0.25; 48_000]; 2], 48_000)?;
+/// let tone = eq::EqSettings::default();
+/// let limiter = dynamics::DynamicsSettings {
+///     compressor: None,
+///     limiter: Some(dynamics::LimiterSettings::default()),
+/// };
+/// let (out, ((), gain)) = chain::process(&tone.then(limiter), &audio)?;
+/// assert_eq!((out.len(), gain.gain_db.len()), (audio.len(), audio.len()));
+/// # Ok::<(), auralis::Error>(())
+/// ```
+pub mod chain {
+    pub use auralis_core::{AudioProcessor, Chooser, Then};
+
+    use crate::{selection, AudioBuffer, ImplKind, Result};
+
+    /// Runs `processor` on `audio`, each step with the implementation selected for it.
+    pub fn process<P: AudioProcessor>(
+        processor: &P,
+        audio: &AudioBuffer,
+    ) -> Result<(AudioBuffer, P::Report)> {
+        processor.process(&|stage| selection::choose(stage, audio), audio)
+    }
+
+    /// Runs `processor` on `audio` with implementation `kind` at every step.
+    pub fn process_with<P: AudioProcessor>(
+        kind: ImplKind,
+        processor: &P,
+        audio: &AudioBuffer,
+    ) -> Result<(AudioBuffer, P::Report)> {
+        processor.process(&|_| kind, audio)
+    }
+
+    /// [`process`] into `output`, reusing its allocations (an earlier result) where the
+    /// shape allows: for batch work, it saves the page faults of a fresh output.
+    pub fn process_into<P: AudioProcessor>(
+        processor: &P,
+        audio: &AudioBuffer,
+        output: &mut Option<AudioBuffer>,
+    ) -> Result<P::Report> {
+        processor.process_into(&|stage| selection::choose(stage, audio), audio, output)
+    }
+}
+
 /// Critical-band (Bark) EQ with perfect-reconstruction STFT filtering.
 pub mod eq {
     pub use auralis_eq::{
         band_centres_hz, EqGains, EqSettings, EqStream, StreamMode, MAX_GAIN_DB, NUM_BANDS,
     };
 
-    use crate::{selection, AudioBuffer, ImplKind, Result};
+    use crate::{chain, AudioBuffer, ImplKind, Result};
 
     /// Equalises `audio` with the implementation selected for its length (the lab measures
     /// hop 2048 as its own stage, `eq-hop2048`: its selection applies at that hop).
     pub fn process(audio: &AudioBuffer, settings: &EqSettings) -> Result<AudioBuffer> {
-        selection::run(
-            &auralis_eq::EqStage::for_settings(settings),
-            audio,
-            settings,
-        )
+        Ok(chain::process(settings, audio)?.0)
     }
 
     /// Equalises `audio` with an explicitly chosen implementation.
@@ -329,7 +377,7 @@ pub mod eq {
         audio: &AudioBuffer,
         settings: &EqSettings,
     ) -> Result<AudioBuffer> {
-        auralis_eq::process(kind, audio, settings)
+        Ok(chain::process_with(kind, settings, audio)?.0)
     }
 
     /// Like [`process`], reusing `output`'s allocations (an earlier result) where the shape
@@ -339,27 +387,30 @@ pub mod eq {
         settings: &EqSettings,
         output: &mut Option<AudioBuffer>,
     ) -> Result<()> {
-        selection::run_into(
-            &auralis_eq::EqStage::for_settings(settings),
-            audio,
-            settings,
-            output,
-        )
+        chain::process_into(settings, audio, output)
     }
 }
 
 /// Compressor and limiter (envelope follower, soft knee, lookahead, sample/true peak).
 pub mod dynamics {
     pub use auralis_dynamics::{
-        CompressorSettings, DynamicsOutput, DynamicsSettings, DynamicsStream, GainStats,
-        LimiterSettings, PeakMode,
+        CompressorSettings, DynamicsOutput, DynamicsSettings, DynamicsStream, GainReport,
+        GainStats, LimiterSettings, PeakMode,
     };
 
-    use crate::{selection, AudioBuffer, ImplKind, Result};
+    use crate::{chain, AudioBuffer, ImplKind, Result};
+
+    fn output((audio, report): (AudioBuffer, GainReport)) -> DynamicsOutput {
+        DynamicsOutput {
+            audio,
+            gain_db: report.gain_db,
+            stats: report.stats,
+        }
+    }
 
     /// Runs the configured chain (compressor and/or limiter) with the selected implementation.
     pub fn process(audio: &AudioBuffer, settings: &DynamicsSettings) -> Result<DynamicsOutput> {
-        selection::run(&auralis_dynamics::DynamicsStage::default(), audio, settings)
+        chain::process(settings, audio).map(output)
     }
 
     /// Runs the chain with an explicitly chosen implementation.
@@ -368,7 +419,7 @@ pub mod dynamics {
         audio: &AudioBuffer,
         settings: &DynamicsSettings,
     ) -> Result<DynamicsOutput> {
-        auralis_dynamics::process(kind, audio, settings)
+        chain::process_with(kind, settings, audio).map(output)
     }
 
     /// Like [`process`], reusing `output`'s allocations (an earlier result) where the shape
@@ -376,14 +427,12 @@ pub mod dynamics {
     pub fn process_into(
         audio: &AudioBuffer,
         settings: &DynamicsSettings,
-        output: &mut Option<DynamicsOutput>,
+        out: &mut Option<DynamicsOutput>,
     ) -> Result<()> {
-        selection::run_into(
-            &auralis_dynamics::DynamicsStage::default(),
-            audio,
-            settings,
-            output,
-        )
+        let mut buffer = out.take().map(|o| o.audio);
+        let report = chain::process_into(settings, audio, &mut buffer)?;
+        *out = buffer.map(|audio| output((audio, report)));
+        Ok(())
     }
 
     /// Compressor only.
