@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::analysis::{cell, loudness_json};
 use crate::commands::{read, CliError};
 use crate::console;
-use crate::output::{prepare, Format, PreparedOutput};
+use crate::output::{prepare, Format, Metadata, PreparedOutput};
 use crate::source::InputSource;
 
 /// Version of `master --report`'s layout; bumped when a key is renamed, removed or changes
@@ -166,7 +166,7 @@ pub fn master_file(
     drop(source);
 
     let clock = Instant::now();
-    let (tags, bext) = output_metadata(
+    let metadata = output_metadata(
         input,
         output.is_flac(),
         options.strip_metadata,
@@ -191,8 +191,7 @@ pub fn master_file(
     output.write_stream_tagged(
         (channels, frames, rate),
         Some(10f32.powf(options.ceiling as f32 / 20.0)),
-        &tags,
-        bext.as_deref(),
+        &metadata,
         &mut next,
     )?;
     report.timings_ms.insert("decode", decode_ms);
@@ -232,7 +231,7 @@ fn master_in_memory(
     let clock = Instant::now();
     let Mastered { audio, mut report } = mastered;
     let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
-    let (tags, bext) = output_metadata(
+    let metadata = output_metadata(
         input,
         output.is_flac(),
         options.strip_metadata,
@@ -241,8 +240,7 @@ fn master_in_memory(
     output.write_tagged(
         &audio,
         Some(10f32.powf(options.ceiling as f32 / 20.0)),
-        &tags,
-        bext.as_deref(),
+        &metadata,
     )?;
     report.timings_ms.insert("decode", decode_ms);
     report
@@ -331,27 +329,24 @@ pub fn run(input: &Path, request: &Request<'_>) -> Result<(), CliError> {
 }
 
 /// The metadata the output holds (none with `--strip-metadata`): a FLAC output, the input's
-/// tags and the master's loudness tags as Vorbis comments; a WAV output, the input's tags as
-/// a `LIST`/`INFO` chunk, a Broadcast WAV `bext` chunk with the EBU Tech 3285 loudness fields
-/// (the input's own `bext`, loudness updated, when it is a WAV that has one) and the input's
-/// `iXML` chunk as it was.
-fn output_metadata(
-    input: &Path,
-    flac: bool,
-    strip: bool,
-    loudness: &LoudnessSummary,
-) -> (Vec<(String, String)>, Option<Vec<u8>>) {
+/// tags and the master's loudness tags as Vorbis comments, and the input's pictures (cover
+/// art); a WAV output, the input's tags as a `LIST`/`INFO` chunk, a Broadcast WAV `bext`
+/// chunk with the EBU Tech 3285 loudness fields (the input's own `bext`, loudness updated,
+/// when it is a WAV that has one) and the input's `iXML` chunk as it was.
+fn output_metadata(input: &Path, flac: bool, strip: bool, loudness: &LoudnessSummary) -> Metadata {
     if strip {
-        return (Vec::new(), None);
+        return Metadata::default();
     }
     let input_tags = auralis::io::read_tags(input);
+    let pictures = auralis::io::read_pictures(input);
     if flac {
-        return (master_tags(input_tags, loudness), None);
+        return Metadata {
+            tags: master_tags(input_tags, loudness),
+            pictures,
+            wav_chunks: None,
+        };
     }
-    if input_tags
-        .iter()
-        .any(|(k, _)| k == "ISRC" || k == "METADATA_BLOCK_PICTURE")
-    {
+    if !pictures.is_empty() || input_tags.iter().any(|(k, _)| k == "ISRC") {
         console::note(
             "auralis: note: a WAV output's INFO list holds no ISRC or artwork; use a .flac \
              output to keep them",
@@ -373,7 +368,10 @@ fn output_metadata(
     if let Some(ixml) = &wav.ixml {
         chunks.extend(auralis::io::riff_chunk(b"iXML", ixml));
     }
-    (Vec::new(), Some(chunks))
+    Metadata {
+        wav_chunks: Some(chunks),
+        ..Metadata::default()
+    }
 }
 
 /// Tracks shorter than this get no progress bar: they are done before it would be read.

@@ -169,17 +169,15 @@ impl PreparedOutput {
     /// Writes `audio`; with `ceiling` (linear), integer codes never exceed it. Warns on
     /// stderr when samples beyond full scale had to be clipped.
     pub fn write(&self, audio: &AudioBuffer, ceiling: Option<f32>) -> Result<(), CliError> {
-        self.write_tagged(audio, ceiling, &[], None)
+        self.write_tagged(audio, ceiling, &Metadata::default())
     }
 
-    /// [`PreparedOutput::write`] with metadata: `tags` (Vorbis-comment pairs) go into a FLAC
-    /// output, `wav_chunks` (whole chunks, e.g. `bext`) into a WAV output.
+    /// [`PreparedOutput::write`] with `metadata` (what the output's format holds of it).
     pub fn write_tagged(
         &self,
         audio: &AudioBuffer,
         ceiling: Option<f32>,
-        tags: &[(String, String)],
-        wav_chunks: Option<&[u8]>,
+        metadata: &Metadata,
     ) -> Result<(), CliError> {
         let summary = if self.flac {
             write_flac_output(
@@ -188,7 +186,7 @@ impl PreparedOutput {
                 audio,
                 self.format,
                 ceiling,
-                tags,
+                metadata.flac(),
             )
         } else {
             write_wav_output_with(
@@ -197,7 +195,7 @@ impl PreparedOutput {
                 audio,
                 self.format,
                 ceiling,
-                wav_chunks,
+                metadata.wav_chunks.as_deref(),
             )
         }
         .map_err(write_error)?;
@@ -230,8 +228,7 @@ impl PreparedOutput {
         &self,
         shape: (usize, u64, u32),
         ceiling: Option<f32>,
-        tags: &[(String, String)],
-        wav_chunks: Option<&[u8]>,
+        metadata: &Metadata,
         next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
     ) -> Result<(), CliError> {
         let summary = if self.flac {
@@ -241,7 +238,7 @@ impl PreparedOutput {
                 shape,
                 self.format,
                 ceiling,
-                tags,
+                metadata.flac(),
                 next,
             )
         } else {
@@ -251,7 +248,7 @@ impl PreparedOutput {
                 shape,
                 self.format,
                 ceiling,
-                wav_chunks,
+                metadata.wav_chunks.as_deref(),
                 next,
             )
         }
@@ -263,6 +260,26 @@ impl PreparedOutput {
     /// Where scratch files for this output go (see [`auralis::io::OutputPath::scratch_dir`]).
     pub fn scratch_dir(&self) -> std::path::PathBuf {
         self.path.scratch_dir()
+    }
+}
+
+/// What an output carries besides its audio; each format takes what it holds.
+#[derive(Debug, Clone, Default)]
+pub struct Metadata {
+    /// Vorbis comments of a FLAC output.
+    pub tags: Vec<(String, String)>,
+    /// PICTURE blocks (cover art) of a FLAC output.
+    pub pictures: Vec<Vec<u8>>,
+    /// Whole RIFF chunks (`LIST`/`INFO`, `bext`, `iXML`) of a WAV output.
+    pub wav_chunks: Option<Vec<u8>>,
+}
+
+impl Metadata {
+    fn flac(&self) -> auralis::io::FlacMetadata<'_> {
+        auralis::io::FlacMetadata {
+            tags: &self.tags,
+            pictures: &self.pictures,
+        }
     }
 }
 

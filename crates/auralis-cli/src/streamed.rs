@@ -88,8 +88,7 @@ pub fn run(
     let written = output.write_stream_tagged(
         (channels, spec.frames, spec.sample_rate),
         ceiling,
-        &[],
-        None,
+        &crate::output::Metadata::default(),
         &mut next,
     );
     match (failure, written) {

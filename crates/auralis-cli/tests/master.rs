@@ -165,7 +165,10 @@ fn flac_tags_survive_and_loudness_tags_are_the_masters() {
         &auralis_fixtures::generate_seconds(6.0),
         SampleFormat::Int24,
         None,
-        &tags,
+        auralis::io::FlacMetadata {
+            tags: &tags,
+            pictures: &[],
+        },
     )
     .unwrap();
     assert_eq!(auralis::io::read_tags(&input)[..3], tags[..3]);
@@ -376,7 +379,7 @@ fn the_same_samples_give_the_same_master_from_wav_or_flac_at_any_thread_count() 
         &audio,
         SampleFormat::Int24,
         None,
-        &[],
+        auralis::io::FlacMetadata::default(),
     )
     .unwrap();
     assert_eq!(read_audio(&wav).unwrap(), read_audio(&flac).unwrap());
@@ -394,4 +397,44 @@ fn the_same_samples_give_the_same_master_from_wav_or_flac_at_any_thread_count() 
     assert_eq!(master(&flac, "b.wav", "2"), expected, "from FLAC");
     assert_eq!(master(&wav, "c.wav", "1"), expected, "1 thread");
     assert_eq!(master(&wav, "d.wav", "7"), expected, "7 threads");
+}
+
+#[test]
+fn cover_art_survives_flac_to_flac() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.flac");
+    // A PICTURE block body: front cover, PNG, no description, 1×1, 8 bits, the data.
+    let data = b"\x89PNG\r\n\x1a\n not really a png, but bytes to carry";
+    let mut picture = Vec::new();
+    picture.extend_from_slice(&3u32.to_be_bytes());
+    picture.extend_from_slice(&9u32.to_be_bytes());
+    picture.extend_from_slice(b"image/png");
+    picture.extend_from_slice(&0u32.to_be_bytes());
+    for v in [1u32, 1, 8, 0, data.len() as u32] {
+        picture.extend_from_slice(&v.to_be_bytes());
+    }
+    picture.extend_from_slice(data);
+    auralis::io::write_flac_output(
+        &auralis::io::OutputPath::resolve(&input).unwrap(),
+        false,
+        &auralis_fixtures::generate_seconds(4.0),
+        SampleFormat::Int16,
+        None,
+        auralis::io::FlacMetadata {
+            tags: &[("TITLE".into(), "Cover".into())],
+            pictures: std::slice::from_ref(&picture),
+        },
+    )
+    .unwrap();
+    let read = auralis::io::read_pictures(&input);
+    assert_eq!(read.len(), 1);
+    assert!(read[0].ends_with(data), "the picture's data is read back");
+    let output = dir.path().join("out.flac");
+    assert!(auralis(&["master", s(&input), s(&output)]).status.success());
+    assert_eq!(auralis::io::read_pictures(&output), read);
+    // A WAV output cannot hold it, and says so.
+    let wav = dir.path().join("out.wav");
+    let run = auralis(&["master", s(&input), s(&wav)]);
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("artwork"));
 }

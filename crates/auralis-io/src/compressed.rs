@@ -386,3 +386,68 @@ pub fn read_tags(path: &Path) -> Vec<(String, String)> {
     }
     tags
 }
+
+/// The pictures (cover art) of a FLAC, Ogg, MP3 or AIFF file as FLAC PICTURE block bodies
+/// (type, MIME type, description, size, data: the layout FLAC stores and a FLAC output
+/// writes back). Best effort, like [`read_tags`]: none when there are none or the file cannot
+/// be probed.
+pub fn read_pictures(path: &Path) -> Vec<Vec<u8>> {
+    use symphonia::core::meta::StandardVisualKey as K;
+    let Ok(mut file) = File::open(path) else {
+        return Vec::new();
+    };
+    if sniffed_name(&mut file) == "unknown format" {
+        return Vec::new();
+    }
+    let probed = catch_unwind(AssertUnwindSafe(|| probe(path, file)));
+    let Ok(Ok(mut format)) = probed else {
+        return Vec::new();
+    };
+    let mut metadata = format.metadata();
+    let Some(revision) = metadata.skip_to_latest() else {
+        return Vec::new();
+    };
+    revision
+        .media
+        .visuals
+        .iter()
+        .map(|v| {
+            // The ID3v2 APIC picture types, which FLAC uses too.
+            let kind: u32 = match v.usage {
+                Some(K::FileIcon) => 1,
+                Some(K::OtherIcon) => 2,
+                Some(K::FrontCover) => 3,
+                Some(K::BackCover) => 4,
+                Some(K::Leaflet) => 5,
+                Some(K::Media) => 6,
+                Some(K::LeadArtistPerformerSoloist) => 7,
+                Some(K::ArtistPerformer) => 8,
+                Some(K::Conductor) => 9,
+                Some(K::BandOrchestra) => 10,
+                Some(K::Composer) => 11,
+                Some(K::Lyricist) => 12,
+                Some(K::RecordingLocation) => 13,
+                Some(K::RecordingSession) => 14,
+                Some(K::Performance) => 15,
+                Some(K::ScreenCapture) => 16,
+                Some(K::Illustration) => 18,
+                Some(K::BandArtistLogo) => 19,
+                Some(K::PublisherStudioLogo) => 20,
+                _ => 0,
+            };
+            let mime = v.media_type.as_deref().unwrap_or("");
+            let (width, height) = v.dimensions.map_or((0, 0), |d| (d.width, d.height));
+            let mut body = Vec::with_capacity(32 + mime.len() + v.data.len());
+            body.extend_from_slice(&kind.to_be_bytes());
+            body.extend_from_slice(&(mime.len() as u32).to_be_bytes());
+            body.extend_from_slice(mime.as_bytes());
+            body.extend_from_slice(&0u32.to_be_bytes()); // no description
+            for value in [width, height, 0, 0] {
+                body.extend_from_slice(&value.to_be_bytes());
+            }
+            body.extend_from_slice(&(v.data.len() as u32).to_be_bytes());
+            body.extend_from_slice(&v.data);
+            body
+        })
+        .collect()
+}

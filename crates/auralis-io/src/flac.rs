@@ -57,17 +57,29 @@ fn vorbis_comment(tags: &[(String, String)]) -> Vec<u8> {
 
 /// FLAC's metadata block type of Vorbis comments.
 const VORBIS_COMMENT_BLOCK: u8 = 4;
+/// FLAC's metadata block type of pictures (cover art).
+const PICTURE_BLOCK: u8 = 6;
+
+/// What a FLAC output carries besides its audio.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlacMetadata<'a> {
+    /// Vorbis comments (`KEY`, value).
+    pub tags: &'a [(String, String)],
+    /// PICTURE block bodies (as [`crate::read_pictures`] returns them).
+    pub pictures: &'a [Vec<u8>],
+}
 
 /// Encodes `audio` as FLAC of `format` (16- or 24-bit integer) and writes it to `output`
-/// (atomically for a regular file, as the WAV writer does), with `tags` as Vorbis comments
-/// (none: no comment block). With `ceiling`, codes never exceed it.
+/// (atomically for a regular file, as the WAV writer does), with `metadata`'s tags as Vorbis
+/// comments (none: no comment block) and its pictures. With `ceiling`, codes never exceed
+/// it.
 pub fn write_flac_output(
     output: &OutputPath,
     replace_existing: bool,
     audio: &AudioBuffer,
     format: SampleFormat,
     ceiling: Option<f32>,
-    tags: &[(String, String)],
+    metadata: FlacMetadata<'_>,
 ) -> Result<EncodeSummary, IoError> {
     let mut start = 0;
     let mut next = |chunk: &mut Vec<f32>| -> Result<(), IoError> {
@@ -89,13 +101,14 @@ pub fn write_flac_output(
         ),
         format,
         ceiling,
-        tags,
+        metadata,
         &mut next,
     )
 }
 
 /// [`write_flac_output`] for `frames` frames that `next` delivers a chunk at a time (each
-/// call replaces its buffer's contents with the next interleaved frames, any whole number):
+/// call replaces its buffer's contents with the next interleaved frames, any whole number),
+/// with `metadata`'s comments and pictures:
 /// the encoded frames go to an unnamed temporary file beside the output until STREAMINFO
 /// (sizes, MD5) is known, so memory holds one block whatever the length.
 pub fn write_flac_stream(
@@ -104,7 +117,7 @@ pub fn write_flac_stream(
     (channels, total, sample_rate): (usize, u64, u32),
     format: SampleFormat,
     ceiling: Option<f32>,
-    tags: &[(String, String)],
+    metadata: FlacMetadata<'_>,
     next: &mut dyn FnMut(&mut Vec<f32>) -> Result<(), IoError>,
 ) -> Result<EncodeSummary, IoError> {
     let bits = match format {
@@ -194,8 +207,14 @@ pub fn write_flac_stream(
         .map_err(|e| flac_error(output, e))?;
     info.set_md5_digest(&context.md5_digest());
     info.set_total_samples(total as usize);
-    if !tags.is_empty() {
-        let block = MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, &vorbis_comment(tags))
+    if !metadata.tags.is_empty() {
+        let block =
+            MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, &vorbis_comment(metadata.tags))
+                .map_err(|e| flac_error(output, e))?;
+        stream.add_metadata_block(block);
+    }
+    for picture in metadata.pictures {
+        let block = MetadataBlockData::new_unknown(PICTURE_BLOCK, picture)
             .map_err(|e| flac_error(output, e))?;
         stream.add_metadata_block(block);
     }
