@@ -1,11 +1,14 @@
 //! The `batch` measurement (the batch-mastering issue): many tracks through the pipeline,
 //! three ways, on this machine.
 //!
-//! * **sequential** — the selected single-thread pipeline (vectorized), one track after
-//!   another: the reference of this measurement;
-//! * **across files** — the same single-thread pipeline, one track per job, with 2 jobs (this
-//!   machine's cores) and 4 (oversubscribed), in a rayon pool of that many threads;
-//! * **within files** — tracks one after another, each through the parallel pipeline.
+//! * **sequential** — the streamed chain `auralis master` runs on every file
+//!   ([`streamed_master`], in-memory spools: its stages on one thread, its meters on a
+//!   second), one track after another: the reference of this measurement;
+//! * **across files** — the same chain, one track per job, with 2 jobs (this machine's
+//!   cores) and 4 (oversubscribed), in a rayon pool of that many threads — what
+//!   `auralis master --out-dir … --jobs N` does;
+//! * **within files** — tracks one after another, each through the in-memory parallel
+//!   pipeline (what a library user holding the tracks would call).
 //!
 //! Tracks are the standard music at other seeds and tempos (`auralis_fixtures::batch_set`),
 //! generated in memory, 10 × 30 s and (full runs) 4 × 180 s. The pipeline is planned once
@@ -23,18 +26,19 @@ use std::time::Instant;
 
 use auralis_core::selection::{BatchSelection, BatchStrategy};
 use auralis_core::{AudioBuffer, ImplKind, Stage};
-use auralis_pipeline::{Mastered, Pipeline, PipelineSettings, PipelineStage};
+use auralis_pipeline::{streamed_master, Mastered, Pipeline, PipelineSettings, PipelineStage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::timing::Mode;
 
-/// Full-buffer passes over a track's samples the chain makes (each read and written), as
-/// counted in `auralis-pipeline/src/chain.rs`: input analysis 2 (loudness, band profile),
-/// EQ 2, compressor 1, gain-estimate pass 1, true-peak limiter and measurement 2 per pass
-/// × ≈ 2 passes, dither/encode 1 — about 12 reads and writes. An estimate, stated as one:
-/// the bandwidth ceiling below scales with it.
-pub const CHAIN_PASSES: f64 = 12.0;
+/// Full passes over a track's samples the streamed chain makes (each a read or a write of
+/// every sample, as counted in `auralis-pipeline/src/streamed.rs`): the input read twice
+/// (analysis; EQ → compressor), the middle spool written once and read twice (estimate;
+/// true-peak pass), the master spool written and read once, and three copies handed to the
+/// meter thread — about 10, plus a second true-peak pass when the first misses the target.
+/// An estimate, stated as one: the bandwidth ceiling below scales with it.
+pub const CHAIN_PASSES: f64 = 10.0;
 
 /// One strategy's timing on one set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +90,8 @@ pub struct ScalingModel {
 /// The whole measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchReport {
-    /// The single-thread pipeline the sequential and across-files strategies run.
+    /// The kernels of the chain the sequential and across-files strategies run (the streamed
+    /// chain: its streams are the vectorized implementations' twins).
     pub single_thread: ImplKind,
     pub sets: Vec<BatchSetReport>,
     pub model: Option<ScalingModel>,
@@ -117,23 +122,30 @@ impl Strategy {
     }
 }
 
-const SINGLE_THREAD: ImplKind = ImplKind::Vectorized;
+/// The streamed chain's kernels (its streams are the vectorized implementations' twins).
+const STREAMED_KERNELS: ImplKind = ImplKind::Vectorized;
 
 /// Masters every track with `strategy`; the outputs in track order.
 fn master_all(strategy: Strategy, pipeline: &Pipeline, tracks: &[AudioBuffer]) -> Vec<Mastered> {
-    let one = |kind: ImplKind, audio: &AudioBuffer| {
-        pipeline
-            .process(kind, audio)
-            .expect("the pipeline masters the generated fixtures")
+    let streamed = |audio: &AudioBuffer| {
+        streamed_master(pipeline.settings(), audio)
+            .expect("the streamed chain masters the generated fixtures")
     };
     match strategy {
-        Strategy::Sequential => tracks.iter().map(|t| one(SINGLE_THREAD, t)).collect(),
-        Strategy::WithinFiles => tracks.iter().map(|t| one(ImplKind::Parallel, t)).collect(),
+        Strategy::Sequential => tracks.iter().map(streamed).collect(),
+        Strategy::WithinFiles => tracks
+            .iter()
+            .map(|t| {
+                pipeline
+                    .process(ImplKind::Parallel, t)
+                    .expect("the pipeline masters the generated fixtures")
+            })
+            .collect(),
         Strategy::AcrossFiles(jobs) => rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .build()
             .expect("a small thread pool")
-            .install(|| tracks.par_iter().map(|t| one(SINGLE_THREAD, t)).collect()),
+            .install(|| tracks.par_iter().map(streamed).collect()),
     }
 }
 
@@ -314,7 +326,7 @@ pub fn measure(mode: Mode, bandwidth_gbs: f64) -> BatchReport {
         .last()
         .and_then(|s| fit_model(s, bandwidth_gbs, 2, auralis_fixtures::DEFAULT_SAMPLE_RATE));
     BatchReport {
-        single_thread: SINGLE_THREAD,
+        single_thread: STREAMED_KERNELS,
         sets,
         model,
         wall_secs: started.elapsed().as_secs_f64(),
@@ -353,7 +365,8 @@ pub fn write_markdown(md: &mut String, report: &BatchReport, plots: &[String]) {
     let _ = writeln!(md, "## Batch (many tracks through the pipeline)\n");
     let _ = writeln!(
         md,
-        "Sequential and across-files run the {} pipeline; within-files runs the parallel one. \
+        "Sequential and across-files run the streamed chain `auralis master` runs ({} kernels, \
+         meters on a second thread); within-files runs the in-memory parallel pipeline. \
          Median of the rounds, min–max in brackets; the winner sets `auralis master \
          --out-dir`'s default `--jobs` (the longest tracks decide). Took {:.0} s.\n",
         report.single_thread, report.wall_secs
@@ -506,7 +519,7 @@ mod tests {
     #[test]
     fn the_fastest_accurate_strategy_is_selected() {
         let report = |s: BatchSetReport| BatchReport {
-            single_thread: SINGLE_THREAD,
+            single_thread: STREAMED_KERNELS,
             sets: vec![s],
             model: None,
             wall_secs: 0.0,

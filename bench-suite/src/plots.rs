@@ -88,7 +88,7 @@ fn batch_plot(batch: &crate::batch::BatchReport) -> Option<Result<String, String
         chart
             .configure_mesh()
             .x_labels(4)
-            .x_desc("tracks in flight (jobs), single-thread pipeline each")
+            .x_desc("tracks in flight (jobs), streamed chain each")
             .y_desc("× real time")
             .draw()
             .map_err(|e| e.to_string())?;
