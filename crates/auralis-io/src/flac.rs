@@ -203,8 +203,8 @@ pub fn write_flac_stream(
             .par_iter()
             .enumerate()
             .map(|(i, codes)| {
-                let mut buffer = FrameBuf::with_size(channels, FLAC_BLOCK)
-                    .map_err(|e| flac_error(output, e))?;
+                let mut buffer =
+                    FrameBuf::with_size(channels, FLAC_BLOCK).map_err(|e| flac_error(output, e))?;
                 buffer
                     .fill_interleaved(codes)
                     .map_err(|e| flac_error(output, e))?;
