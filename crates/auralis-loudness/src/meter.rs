@@ -133,13 +133,7 @@ impl LoudnessMeter {
     pub fn push(&mut self, interleaved: &[f32]) {
         let c = self.channels;
         debug_assert_eq!(interleaved.len() % c, 0);
-        for (ch, peak) in self.sample_peak.iter_mut().enumerate() {
-            *peak = interleaved
-                .iter()
-                .skip(ch)
-                .step_by(c)
-                .fold(*peak, |m, &x| m.max(x.abs()));
-        }
+        self.sample_peaks(interleaved);
         if let Some(tp) = &mut self.true_peak {
             for (ch, channel) in tp.iter_mut().enumerate() {
                 channel
@@ -169,6 +163,32 @@ impl LoudnessMeter {
             }
             self.energies.push(z);
             self.filled = 0;
+        }
+    }
+
+    /// Folds `interleaved` into the per-channel sample peaks: eight frames per step into
+    /// independent maxima (a compare-and-select the compiler vectorizes, where `f32::max`'s
+    /// NaN rule keeps it scalar; the samples are finite), folded per channel at the end. A
+    /// maximum has no rounding: the result is the sequential fold's.
+    fn sample_peaks(&mut self, interleaved: &[f32]) {
+        const FRAMES: usize = 8;
+        let c = self.channels;
+        let width = c * FRAMES;
+        let mut lanes = vec![0.0f32; width];
+        let mut blocks = interleaved.chunks_exact(width);
+        for block in &mut blocks {
+            for (m, &x) in lanes.iter_mut().zip(block) {
+                let a = x.abs();
+                *m = if a > *m { a } else { *m };
+            }
+        }
+        for (m, &x) in lanes.iter_mut().zip(blocks.remainder()) {
+            let a = x.abs();
+            *m = if a > *m { a } else { *m };
+        }
+        for (j, &m) in lanes.iter().enumerate() {
+            let peak = &mut self.sample_peak[j % c];
+            *peak = peak.max(m);
         }
     }
 
