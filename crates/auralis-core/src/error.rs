@@ -5,6 +5,7 @@ use thiserror::Error;
 
 /// Why an [`crate::AudioBuffer`] could not be built.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum AudioError {
     #[error("audio has no channels")]
     NoChannels,
@@ -62,8 +63,10 @@ impl AudioError {
     }
 }
 
-/// The error type shared by every stage and the lab.
+/// The error type shared by every stage and the lab (`#[non_exhaustive]`: new failure kinds
+/// can be added without breaking callers' matches).
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("invalid audio: {0}")]
     Audio(#[from] AudioError),

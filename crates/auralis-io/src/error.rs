@@ -8,6 +8,7 @@ use thiserror::Error;
 
 /// Why a WAV file (or any file written through this crate) could not be read or written.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum IoError {
     /// The file — or, when writing, its directory — does not exist.
     #[error("{}: no such file or directory", path.display())]

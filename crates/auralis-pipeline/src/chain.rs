@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use auralis_core::{AudioBuffer, Error, ImplKind, Result};
-use auralis_dynamics::{CompressorSettings, DynamicsSettings, LimiterSettings, PeakMode};
+use auralis_dynamics::{
+    CompressorSettings, DynamicsOutput, DynamicsSettings, GainStats, LimiterSettings, PeakMode,
+};
 use auralis_eq::{EqGains, EqSettings};
 use auralis_loudness::{LoudnessResult, LoudnessSettings};
 use serde::Serialize;
@@ -317,7 +319,23 @@ impl Pipeline {
         audio: &AudioBuffer,
         progress: &mut dyn FnMut(&'static str),
     ) -> Result<Mastered> {
-        self.master(kind, Cow::Borrowed(audio), progress)
+        self.master(kind, Cow::Borrowed(audio), progress, None)
+    }
+
+    /// [`Pipeline::process`] into `output`, reusing its audio buffer (an earlier master's)
+    /// for the limiter's output — and every gain-and-limit pass reuses that one buffer — so
+    /// a caller mastering many tracks does not page in a fresh 64 MB per 3-minute track and
+    /// pass. On success `output` holds the new master; on error it is left empty. The same
+    /// bits as [`Pipeline::process`].
+    pub fn process_into(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        output: &mut Option<Mastered>,
+    ) -> Result<()> {
+        let recycled = output.take().map(|m| m.audio);
+        *output = Some(self.master(kind, Cow::Borrowed(audio), &mut |_| {}, recycled)?);
+        Ok(())
     }
 
     /// [`Pipeline::process_observed`] taking the input by value, so that it is freed as soon
@@ -330,7 +348,7 @@ impl Pipeline {
         audio: AudioBuffer,
         progress: &mut dyn FnMut(&'static str),
     ) -> Result<Mastered> {
-        self.master(kind, Cow::Owned(audio), progress)
+        self.master(kind, Cow::Owned(audio), progress, None)
     }
 
     fn master(
@@ -338,6 +356,7 @@ impl Pipeline {
         kind: ImplKind,
         input: Cow<'_, AudioBuffer>,
         progress: &mut dyn FnMut(&'static str),
+        recycled: Option<AudioBuffer>,
     ) -> Result<Mastered> {
         let audio: &AudioBuffer = &input;
         if audio.sample_rate() != self.sample_rate {
@@ -444,25 +463,41 @@ impl Pipeline {
             }
         }
         let mut passes = 0;
-        let (audio_out, output_loudness, limiter_trace) = loop {
+        // Every pass writes into one output (the caller's recycled buffer, if any).
+        let mut limited = recycled.map(|audio| DynamicsOutput {
+            audio,
+            gain_db: Vec::new(),
+            stats: GainStats {
+                max_reduction_db: 0.0,
+                mean_reduction_db: 0.0,
+                time_over_threshold_secs: 0.0,
+            },
+        });
+        let (output_loudness, limiter_trace) = loop {
             passes += 1;
             let gained = scaled(&compressed, gain_db)?;
-            let limited = auralis_dynamics::process(kind, &gained, &limiter(PeakMode::True))?;
+            auralis_dynamics::process_into(kind, &gained, &limiter(PeakMode::True), &mut limited)?;
             drop(gained);
-            let measured = meter(&limited.audio)?;
-            reduction.limiter_max_db = f64::from(limited.stats.max_reduction_db);
-            reduction.limiter_mean_db = f64::from(limited.stats.mean_reduction_db);
+            let out = limited
+                .as_ref()
+                .expect("process_into leaves its output on success");
+            let measured = meter(&out.audio)?;
+            reduction.limiter_max_db = f64::from(out.stats.max_reduction_db);
+            reduction.limiter_mean_db = f64::from(out.stats.mean_reduction_db);
             let error = measured.integrated_lufs.map(|l| target - l);
             match error {
                 Some(e) if e.abs() > LOUDNESS_TOLERANCE_LU && passes < MAX_PASSES => {
                     gain_db += e;
                 }
                 _ => {
-                    let trace = reduction_trace(&limited.gain_db, self.sample_rate);
-                    break (limited.audio, measured, trace);
+                    let trace = reduction_trace(&out.gain_db, self.sample_rate);
+                    break (measured, trace);
                 }
             }
         };
+        let audio_out = limited
+            .expect("process_into leaves its output on success")
+            .audio;
         lap("gain and limiter", &mut timings);
 
         if reduction.limiter_max_db > MAX_LIMITING_DB {

@@ -47,6 +47,16 @@ impl Stage for PipelineStage {
         Pipeline::new(settings.clone(), audio.sample_rate())?.process(kind, audio)
     }
 
+    fn run_into(
+        &self,
+        kind: ImplKind,
+        audio: &AudioBuffer,
+        settings: &PipelineSettings,
+        output: &mut Option<Mastered>,
+    ) -> Result<()> {
+        Pipeline::new(settings.clone(), audio.sample_rate())?.process_into(kind, audio, output)
+    }
+
     fn compare(&self, reference: &Mastered, candidate: &Mastered) -> Accuracy {
         let metrics = Metrics::of_channels(reference.audio.channels(), candidate.audio.channels());
         let loudness = match (

@@ -224,3 +224,20 @@ fn handing_the_input_over_gives_the_same_master() {
         assert_eq!(steps, auralis_pipeline::STEPS);
     }
 }
+
+#[test]
+fn process_into_reuses_a_buffer_and_gives_the_same_master() {
+    let pipeline = Pipeline::new(PipelineSettings::preset("balanced").unwrap(), 44_100).unwrap();
+    let (a, b) = (
+        auralis_fixtures::generate_seconds(6.0),
+        auralis_fixtures::generate_seconds(4.0),
+    );
+    let mut out = None;
+    for audio in [&a, &b, &a] {
+        pipeline
+            .process_into(ImplKind::Vectorized, audio, &mut out)
+            .unwrap();
+        let fresh = pipeline.process(ImplKind::Vectorized, audio).unwrap();
+        assert_eq!(out.as_ref().unwrap(), &fresh);
+    }
+}

@@ -157,3 +157,19 @@ fn silence_and_emptiness() {
         .unwrap();
     assert!(err.to_string().contains("empty"), "{err}");
 }
+
+#[test]
+fn identity_settings_return_the_input_through_the_streamed_chain() {
+    let audio = auralis_fixtures::generate_seconds(8.0);
+    let loudness = ebur128_reading(&audio, None).integrated_lufs;
+    let m = streamed(
+        &PipelineSettings::flat(Some(loudness), 0.0),
+        &mut BufferSource::new(&audio),
+        false,
+        &audio,
+    );
+    for (a, b) in audio.channels().iter().zip(m.audio.channels()) {
+        let error = auralis_testkit::signals::relative_error_db(a, b);
+        assert!(error <= -100.0, "{error} dB");
+    }
+}
