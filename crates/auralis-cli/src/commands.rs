@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::analysis::Section;
 use crate::console;
 use crate::output::{prepare, Format};
+use auralis::pipeline::Source;
 
 /// Audio mastering stages, measured and verified by Auralis Lab.
 #[derive(Debug, Parser)]
@@ -359,10 +360,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 ..EqSettings::default()
             };
             let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
-            // A WAV file goes chunk by chunk through the EQ's stream (bounded memory).
+            // A WAV or FLAC file goes chunk by chunk through the EQ's stream (bounded memory).
             if let Some(reader) = crate::streamed::open(&io.input, forced) {
-                let spec = reader.spec();
-                let mut stream = EqStream::new(&settings, spec.channels, spec.sample_rate)?;
+                let mut stream = EqStream::new(&settings, reader.channels(), reader.sample_rate())?;
                 let latency = stream.latency_frames();
                 return crate::streamed::run(reader, &output, latency, None, &mut |i, o, _| {
                     stream.process_interleaved(i, o).map_err(CliError::from)
@@ -491,11 +491,11 @@ fn run_dynamics(
         .limiter
         .as_ref()
         .map(|l| 10f32.powf(l.ceiling_db / 20.0));
-    // A WAV file goes chunk by chunk through the dynamics stream (bounded memory); the
+    // A WAV or FLAC file goes chunk by chunk through the dynamics stream (bounded memory); the
     // gain-reduction figures come from the gain it applied.
     if let Some(reader) = crate::streamed::open(&io.input, forced) {
-        let spec = reader.spec();
-        let mut stream = DynamicsStream::new(settings, spec.channels, spec.sample_rate)?;
+        let (frames_total, rate) = (reader.frames(), reader.sample_rate());
+        let mut stream = DynamicsStream::new(settings, reader.channels(), rate)?;
         let latency = stream.latency_frames();
         let makeup = settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db);
         let (mut gain, mut skip) = (Vec::new(), latency);
@@ -515,8 +515,8 @@ fn run_dynamics(
         })?;
         console::note(&format!(
             "gain reduction: max {max:.2} dB, mean {:.2} dB, {:.2} s reducing",
-            sum / spec.frames.max(1) as f64,
-            over as f64 / f64::from(spec.sample_rate)
+            sum / frames_total.max(1) as f64,
+            over as f64 / f64::from(rate)
         ));
         return Ok(());
     }

@@ -48,41 +48,52 @@ impl InputSource {
     /// Opens `path`: streamed if it is a file of declared length and no `rate` conversion
     /// is asked for, else decoded whole (and converted to `rate`).
     pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
-        let streamable = rate.is_none() && path != Path::new("-");
-        let wav = streamable
-            .then(|| WavChunkReader::open(path).ok())
-            .flatten();
-        let compressed = (streamable && wav.is_none())
-            .then(|| CompressedChunkReader::open(path).ok())
-            .flatten()
-            .and_then(|r| Some((r.declared_frames()?, r)));
-        let input = match (wav, compressed) {
-            (Some(reader), _) => Input::Wav {
+        if rate.is_none() {
+            if let Some(source) = Self::open_streaming(path, false) {
+                return Ok(source);
+            }
+        }
+        let audio = read(path)?;
+        let audio = match rate {
+            Some(rate) => auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?,
+            None => audio,
+        };
+        Ok(Self::new(Input::Decoded { audio, position: 0 }))
+    }
+
+    /// `path` as a stream if it can be one: a WAV file, or a non-WAV file that declares its
+    /// length — with `exact_length`, only FLAC, whose STREAMINFO count is exact (a writer
+    /// that puts the length in its header first needs it exact; the decoders tolerate a few
+    /// frames more than an MP3 or Ogg declares). `None` otherwise (standard input, an MP3
+    /// without a length, anything the readers refuse — the whole-file reader then reports
+    /// it).
+    pub fn open_streaming(path: &Path, exact_length: bool) -> Option<Self> {
+        if path == Path::new("-") {
+            return None;
+        }
+        if let Ok(reader) = WavChunkReader::open(path) {
+            return Some(Self::new(Input::Wav {
                 path: path.to_path_buf(),
                 spec: reader.spec(),
                 reader,
-            },
-            (None, Some((frames, reader))) => Input::Compressed {
-                path: path.to_path_buf(),
-                reader,
-                frames,
-            },
-            (None, None) => {
-                let audio = read(path)?;
-                let audio = match rate {
-                    Some(rate) => {
-                        auralis::io::convert_rate(&audio, rate).map_err(CliError::usage)?
-                    }
-                    None => audio,
-                };
-                Input::Decoded { audio, position: 0 }
-            }
-        };
-        Ok(Self {
+            }));
+        }
+        let reader = CompressedChunkReader::open(path)
+            .ok()
+            .filter(|r| !exact_length || r.format_name() == "flac")?;
+        Some(Self::new(Input::Compressed {
+            path: path.to_path_buf(),
+            frames: reader.declared_frames()?,
+            reader,
+        }))
+    }
+
+    fn new(input: Input) -> Self {
+        Self {
             input,
             hasher: ContentHasher::new(),
             hashed: false,
-        })
+        }
     }
 
     /// Frames in the input (as its header declares them, for a streamed WAV).

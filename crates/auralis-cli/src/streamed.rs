@@ -9,21 +9,22 @@
 //! holds it to that), and it has no blocks or threads, so the bytes do not depend on the chunk
 //! size or the thread count. Non-WAV inputs and `--impl` take the whole-file path.
 
-use auralis::io::WavChunkReader;
+use auralis::pipeline::Source;
 
 use crate::commands::CliError;
 use crate::output::PreparedOutput;
+use crate::source::InputSource;
 
 /// Frames per chunk read from the input.
 const CHUNK_FRAMES: usize = 16 * 1024;
 
-/// A WAV reader for `input` if it can be streamed (a regular WAV file, no `--impl`), else
+/// A reader for `input` if it can be streamed (a WAV or FLAC file, no `--impl`), else
 /// `None` (the caller reads it whole, which also reports any error properly).
-pub fn open(input: &std::path::Path, forced: Option<auralis::ImplKind>) -> Option<WavChunkReader> {
+pub fn open(input: &std::path::Path, forced: Option<auralis::ImplKind>) -> Option<InputSource> {
     if forced.is_some() {
         return None;
     }
-    WavChunkReader::open(input).ok()
+    InputSource::open_streaming(input, true)
 }
 
 /// A stage run on one chunk: interleaved input → output of the same length; the third
@@ -33,14 +34,13 @@ pub type ChunkStage<'a> = dyn FnMut(&[f32], &mut [f32], usize) -> Result<(), Cli
 /// Streams `reader` through `process` (interleaved input → output of the same length; the
 /// third argument is the chunk's frame count) into `output`, removing `latency` frames.
 pub fn run(
-    mut reader: WavChunkReader,
+    mut reader: InputSource,
     output: &PreparedOutput,
     latency: usize,
     ceiling: Option<f32>,
     process: &mut ChunkStage<'_>,
 ) -> Result<(), CliError> {
-    let spec = reader.spec();
-    let channels = spec.channels;
+    let (channels, frames, rate) = (reader.channels(), reader.frames(), reader.sample_rate());
     let (mut input, mut processed) = (Vec::new(), Vec::new());
     let mut skip = latency;
     let mut flush = latency;
@@ -48,13 +48,17 @@ pub fn run(
     let mut next = |out: &mut Vec<f32>| -> Result<(), auralis::io::IoError> {
         out.clear();
         while out.is_empty() {
-            let frames = match reader.read_chunk(&mut input, CHUNK_FRAMES) {
+            let frames = match reader.read(&mut input, CHUNK_FRAMES) {
                 Ok(frames) => frames,
                 Err(e) => {
                     // Bad input (a truncated file, a NaN sample) is the user's: exit 2, as
                     // the whole-file path reports it.
-                    failure = Some(CliError::usage(e.to_string()));
-                    return Err(e);
+                    let message = e.to_string();
+                    failure = Some(CliError::usage(message.clone()));
+                    return Err(auralis::io::IoError::Unsupported {
+                        path: "<input>".into(),
+                        reason: message,
+                    });
                 }
             };
             let frames = if frames > 0 {
@@ -86,7 +90,7 @@ pub fn run(
         Ok(())
     };
     let written = output.write_stream_tagged(
-        (channels, spec.frames, spec.sample_rate),
+        (channels, frames, rate),
         ceiling,
         &crate::output::Metadata::default(),
         &mut next,

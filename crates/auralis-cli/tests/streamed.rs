@@ -104,3 +104,28 @@ fn music_of_another_length_streams_to_the_same_length() {
         read_audio(&input).unwrap().len()
     );
 }
+
+#[test]
+fn a_flac_input_streams_to_the_whole_file_result_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.flac");
+    auralis::io::write_flac_output(
+        &auralis::io::OutputPath::resolve(&input).unwrap(),
+        false,
+        &auralis_fixtures::generate_seconds(5.0),
+        auralis::io::SampleFormat::Int24,
+        None,
+        auralis::io::FlacMetadata::default(),
+    )
+    .unwrap();
+    let (streamed, whole) = (dir.path().join("s.wav"), dir.path().join("w.wav"));
+    let limit = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["limit", s(&input), s(out), "--true-peak", "--ceiling", "-2"];
+        args.extend_from_slice(extra);
+        let run = auralis(&args);
+        assert!(run.status.success(), "{run:?}");
+    };
+    limit(&streamed, &[]);
+    limit(&whole, &["--impl", "vectorized"]);
+    assert_eq!(std::fs::read(&streamed).unwrap(), std::fs::read(&whole).unwrap());
+}

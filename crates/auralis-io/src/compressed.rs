@@ -171,6 +171,11 @@ impl CompressedChunkReader {
         self.rate
     }
 
+    /// The container's short name (`flac`, `mp3`, `ogg`, `aiff`, …).
+    pub fn format_name(&self) -> &'static str {
+        self.name
+    }
+
     /// The frame count the container declares, if it declares a reliable one.
     pub fn declared_frames(&self) -> Option<u64> {
         self.declared
