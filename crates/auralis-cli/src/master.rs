@@ -148,7 +148,7 @@ pub fn master_file(
         || Spool::in_dir(&scratch, channels, rate).map_err(|e| CliError::other(e.to_string()));
     let decode_ms = clock.elapsed().as_secs_f64() * 1e3;
     let StreamedMaster {
-        mut report,
+        report,
         audio: mut master,
         frames,
     } = pipeline
@@ -194,11 +194,20 @@ pub fn master_file(
         &metadata,
         &mut next,
     )?;
+    Ok((with_io_timings(report, decode_ms, clock), duration))
+}
+
+/// `report` with the decode time and the encode time since `encode_started`.
+fn with_io_timings(
+    mut report: MasterReport,
+    decode_ms: f64,
+    encode_started: Instant,
+) -> MasterReport {
     report.timings_ms.insert("decode", decode_ms);
     report
         .timings_ms
-        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
-    Ok((report, duration))
+        .insert("encode", encode_started.elapsed().as_secs_f64() * 1e3);
+    report
 }
 
 /// `--impl KIND`: the in-memory chain with one implementation, on the input decoded whole.
@@ -229,7 +238,7 @@ fn master_in_memory(
     let mastered =
         pipeline.process_owned_observed(kind, audio, &mut |step| observe(Event::Step(step)))?;
     let clock = Instant::now();
-    let Mastered { audio, mut report } = mastered;
+    let Mastered { audio, report } = mastered;
     let audio = auralis::io::dither_tpdf(audio, output.sample_format(), seed);
     let metadata = output_metadata(
         input,
@@ -242,11 +251,7 @@ fn master_in_memory(
         Some(10f32.powf(options.ceiling as f32 / 20.0)),
         &metadata,
     )?;
-    report.timings_ms.insert("decode", decode_ms);
-    report
-        .timings_ms
-        .insert("encode", clock.elapsed().as_secs_f64() * 1e3);
-    Ok((report, duration))
+    Ok((with_io_timings(report, decode_ms, clock), duration))
 }
 
 /// The tags a master carries: the input's (minus stale loudness tags) and the master's own

@@ -127,5 +127,8 @@ fn a_flac_input_streams_to_the_whole_file_result_too() {
     };
     limit(&streamed, &[]);
     limit(&whole, &["--impl", "vectorized"]);
-    assert_eq!(std::fs::read(&streamed).unwrap(), std::fs::read(&whole).unwrap());
+    assert_eq!(
+        std::fs::read(&streamed).unwrap(),
+        std::fs::read(&whole).unwrap()
+    );
 }

@@ -104,6 +104,22 @@ pub struct DynamicsOutput {
     pub stats: GainStats,
 }
 
+impl DynamicsOutput {
+    /// An "earlier output" holding only `audio`, for [`process_into`] to write into: how a
+    /// caller with a spare buffer (a chain link, the pipeline's passes) lends it.
+    pub fn recycling(audio: AudioBuffer) -> Self {
+        DynamicsOutput {
+            audio,
+            gain_db: Vec::new(),
+            stats: GainStats {
+                max_reduction_db: 0.0,
+                mean_reduction_db: 0.0,
+                time_over_threshold_secs: 0.0,
+            },
+        }
+    }
+}
+
 /// Runs the chain with one implementation. Invalid settings are a typed error.
 pub fn process(
     kind: ImplKind,
@@ -220,16 +236,7 @@ impl auralis_core::AudioProcessor for DynamicsSettings {
         audio: &AudioBuffer,
         output: &mut Option<AudioBuffer>,
     ) -> Result<GainReport> {
-        // The caller's buffer is recycled as the audio of an earlier output.
-        let mut recycled = output.take().map(|audio| DynamicsOutput {
-            audio,
-            gain_db: Vec::new(),
-            stats: GainStats {
-                max_reduction_db: 0.0,
-                mean_reduction_db: 0.0,
-                time_over_threshold_secs: 0.0,
-            },
-        });
+        let mut recycled = output.take().map(DynamicsOutput::recycling);
         process_into(choose(NAME), audio, self, &mut recycled)?;
         let out = recycled.expect("process_into leaves its output on success");
         *output = Some(out.audio);

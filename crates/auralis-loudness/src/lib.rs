@@ -105,23 +105,13 @@ pub fn measure(
             *zj += weights[*c] * ej;
         }
     }
-    let gated = gating::gate(&z, frames);
-
-    Ok(LoudnessResult {
-        sample_rate: audio.sample_rate(),
-        channel_weights: weights,
-        integrated_lufs: gated.integrated_lufs,
-        relative_gate_lufs: gated.relative_gate_lufs,
-        range_lu: gated.range_lu,
-        range_low_lufs: gated.range_low_lufs,
-        range_high_lufs: gated.range_high_lufs,
-        momentary_max_lufs: gated.momentary_max_lufs,
-        short_term_max_lufs: gated.short_term_max_lufs,
+    Ok(LoudnessResult::from_gated(
+        audio.sample_rate(),
+        weights,
+        gating::gate(&z, frames),
         sample_peak,
         true_peak,
-        momentary_lufs: gated.momentary_lufs,
-        short_term_lufs: gated.short_term_lufs,
-    })
+    ))
 }
 
 /// Sample and true peak per channel (the parallel variant: channels across threads; a

@@ -238,21 +238,13 @@ impl LoudnessMeter {
                 })
                 .collect()
         });
-        LoudnessResult {
-            sample_rate: self.sample_rate,
-            channel_weights: self.weights,
-            integrated_lufs: gated.integrated_lufs,
-            relative_gate_lufs: gated.relative_gate_lufs,
-            range_lu: gated.range_lu,
-            range_low_lufs: gated.range_low_lufs,
-            range_high_lufs: gated.range_high_lufs,
-            momentary_max_lufs: gated.momentary_max_lufs,
-            short_term_max_lufs: gated.short_term_max_lufs,
-            sample_peak: self.sample_peak.iter().map(|&p| f64::from(p)).collect(),
+        LoudnessResult::from_gated(
+            self.sample_rate,
+            self.weights,
+            gated,
+            self.sample_peak.iter().map(|&p| f64::from(p)).collect(),
             true_peak,
-            momentary_lufs: gated.momentary_lufs,
-            short_term_lufs: gated.short_term_lufs,
-        }
+        )
     }
 }
 

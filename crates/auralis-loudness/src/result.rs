@@ -49,6 +49,32 @@ fn to_db(linear: f64) -> Option<f64> {
 }
 
 impl LoudnessResult {
+    /// The result from the gating pass's numbers and the peaks (every meter of this crate
+    /// ends here).
+    pub(crate) fn from_gated(
+        sample_rate: u32,
+        channel_weights: Vec<f64>,
+        gated: crate::gating::Gated,
+        sample_peak: Vec<f64>,
+        true_peak: Option<Vec<f64>>,
+    ) -> Self {
+        Self {
+            sample_rate,
+            channel_weights,
+            integrated_lufs: gated.integrated_lufs,
+            relative_gate_lufs: gated.relative_gate_lufs,
+            range_lu: gated.range_lu,
+            range_low_lufs: gated.range_low_lufs,
+            range_high_lufs: gated.range_high_lufs,
+            momentary_max_lufs: gated.momentary_max_lufs,
+            short_term_max_lufs: gated.short_term_max_lufs,
+            sample_peak,
+            true_peak,
+            momentary_lufs: gated.momentary_lufs,
+            short_term_lufs: gated.short_term_lufs,
+        }
+    }
+
     /// A result from another meter's summary readings (no series, no gate levels): how the
     /// lab puts a peer meter's numbers beside ours. `sample_peak` may be empty (not reported)
     /// and `true_peak` may hold one value for all channels (a meter that reports only the

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use auralis_core::{AudioBuffer, Error, ImplKind, Result};
 use auralis_dynamics::{
-    CompressorSettings, DynamicsOutput, DynamicsSettings, GainStats, LimiterSettings, PeakMode,
+    CompressorSettings, DynamicsOutput, DynamicsSettings, LimiterSettings, PeakMode,
 };
 use auralis_eq::{EqGains, EqSettings};
 use auralis_loudness::{LoudnessResult, LoudnessSettings};
@@ -428,18 +428,7 @@ impl Pipeline {
         let target = self.settings.target();
         let mut warnings = Vec::new();
         let before = meter(&compressed)?;
-        let mut gain_db = match before.integrated_lufs {
-            Some(l) => target - l,
-            None => {
-                warnings.push(format!(
-                    "no loudness to normalise ({}): written through the limiter only",
-                    before
-                        .integrated_absent_reason()
-                        .unwrap_or("no integrated loudness")
-                ));
-                0.0
-            }
-        };
+        let mut gain_db = starting_gain_db(target, &before, &mut warnings);
         let limiter = |mode: PeakMode| DynamicsSettings {
             compressor: None,
             limiter: Some(LimiterSettings {
@@ -464,15 +453,7 @@ impl Pipeline {
         }
         let mut passes = 0;
         // Every pass writes into one output (the caller's recycled buffer, if any).
-        let mut limited = recycled.map(|audio| DynamicsOutput {
-            audio,
-            gain_db: Vec::new(),
-            stats: GainStats {
-                max_reduction_db: 0.0,
-                mean_reduction_db: 0.0,
-                time_over_threshold_secs: 0.0,
-            },
-        });
+        let mut limited = recycled.map(DynamicsOutput::recycling);
         let (output_loudness, limiter_trace) = loop {
             passes += 1;
             let gained = scaled(&compressed, gain_db)?;
@@ -500,20 +481,12 @@ impl Pipeline {
             .audio;
         lap("gain and limiter", &mut timings);
 
-        if reduction.limiter_max_db > MAX_LIMITING_DB {
-            warnings.push(format!(
-                "reaching {target:.1} LUFS takes {:.1} dB of limiting (more than {MAX_LIMITING_DB} dB)",
-                reduction.limiter_max_db
-            ));
-        }
-        if let Some(l) = output_loudness.integrated_lufs {
-            if (l - target).abs() > 0.1 {
-                warnings.push(format!(
-                    "the output reads {l:.2} LUFS, {:.2} LU from the {target:.1} LUFS target",
-                    l - target
-                ));
-            }
-        }
+        warn_of_the_outcome(
+            target,
+            reduction.limiter_max_db,
+            &output_loudness,
+            &mut warnings,
+        );
         Ok(Mastered {
             audio: audio_out,
             report: MasterReport {
@@ -532,6 +505,50 @@ impl Pipeline {
                 limiter_trace_db: limiter_trace,
             },
         })
+    }
+}
+
+/// The gain that takes `before` (the compressor's output) to `target`; none, with a warning
+/// saying why, when it has no loudness (silence: written through the limiter only).
+pub(crate) fn starting_gain_db(
+    target: f64,
+    before: &LoudnessResult,
+    warnings: &mut Vec<String>,
+) -> f64 {
+    match before.integrated_lufs {
+        Some(l) => target - l,
+        None => {
+            warnings.push(format!(
+                "no loudness to normalise ({}): written through the limiter only",
+                before
+                    .integrated_absent_reason()
+                    .unwrap_or("no integrated loudness")
+            ));
+            0.0
+        }
+    }
+}
+
+/// The warnings a finished master earns: more than [`MAX_LIMITING_DB`] of limiting, or an
+/// output more than 0.1 LU from the target.
+pub(crate) fn warn_of_the_outcome(
+    target: f64,
+    limiter_max_db: f64,
+    output: &LoudnessResult,
+    warnings: &mut Vec<String>,
+) {
+    if limiter_max_db > MAX_LIMITING_DB {
+        warnings.push(format!(
+            "reaching {target:.1} LUFS takes {limiter_max_db:.1} dB of limiting (more than {MAX_LIMITING_DB} dB)"
+        ));
+    }
+    if let Some(l) = output.integrated_lufs {
+        if (l - target).abs() > 0.1 {
+            warnings.push(format!(
+                "the output reads {l:.2} LUFS, {:.2} LU from the {target:.1} LUFS target",
+                l - target
+            ));
+        }
     }
 }
 

@@ -29,8 +29,8 @@ use auralis_eq::{EqSettings, EqStream};
 use auralis_loudness::{LoudnessMeter, LoudnessResult, LoudnessSettings};
 
 use crate::chain::{
-    GainReduction, MasterReport, Mastered, Pipeline, EQ_FFT, GAIN_TRACE_PERIOD_SECS,
-    LOUDNESS_TOLERANCE_LU, MAX_LIMITING_DB, MAX_PASSES,
+    starting_gain_db, warn_of_the_outcome, GainReduction, MasterReport, Mastered, Pipeline, EQ_FFT,
+    GAIN_TRACE_PERIOD_SECS, LOUDNESS_TOLERANCE_LU, MAX_PASSES,
 };
 use crate::profile::ProfileAccumulator;
 use crate::spool::{Source, Spool};
@@ -383,18 +383,7 @@ impl Pipeline {
         // 3–4. Gain → limiter, measured, until on target.
         let target = settings.target();
         let mut warnings = Vec::new();
-        let mut gain_db = match before.integrated_lufs {
-            Some(l) => target - l,
-            None => {
-                warnings.push(format!(
-                    "no loudness to normalise ({}): written through the limiter only",
-                    before
-                        .integrated_absent_reason()
-                        .unwrap_or("no integrated loudness")
-                ));
-                0.0
-            }
-        };
+        let mut gain_db = starting_gain_db(target, &before, &mut warnings);
         let limiter = |mode: PeakMode| -> Result<DynamicsStream> {
             DynamicsStream::new(
                 &DynamicsSettings {
@@ -465,19 +454,7 @@ impl Pipeline {
             })?;
         progress("gain and limiter");
         let (limiter_max, limiter_mean, limiter_trace) = limiting.finish();
-        if limiter_max > MAX_LIMITING_DB {
-            warnings.push(format!(
-                "reaching {target:.1} LUFS takes {limiter_max:.1} dB of limiting (more than {MAX_LIMITING_DB} dB)"
-            ));
-        }
-        if let Some(l) = output_loudness.integrated_lufs {
-            if (l - target).abs() > 0.1 {
-                warnings.push(format!(
-                    "the output reads {l:.2} LUFS, {:.2} LU from the {target:.1} LUFS target",
-                    l - target
-                ));
-            }
-        }
+        warn_of_the_outcome(target, limiter_max, &output_loudness, &mut warnings);
         master.rewind()?;
         Ok(StreamedMaster {
             report: MasterReport {
