@@ -120,8 +120,9 @@ pub enum Event<'a> {
 /// batch's outputs are the single-file command's, bit for bit.
 ///
 /// The chain runs streamed ([`Pipeline::master_stream`]): a WAV input is read chunk by chunk
-/// in each pass and the passes meet in unnamed temporary files beside the output, so memory
-/// does not grow with the track; other inputs are decoded whole first. Either way the bits
+/// in each pass, a FLAC/MP3/Ogg/AIFF input packet by packet (see [`InputSource`]), and the
+/// passes meet in unnamed temporary files beside the output, so memory does not grow with
+/// the track. Either way the bits
 /// depend on the samples and settings only — not on the format they came in, the thread
 /// count or the track's length. `--impl` runs the in-memory chain with that implementation
 /// instead (for comparing implementations; its output is within the lab's tolerances of the
@@ -157,7 +158,7 @@ pub fn master_file(
         })
         .map_err(|e| match e {
             // The temporary files failed (a full disk): exit 1, not a usage error.
-            auralis::Error::Stream(_) => CliError::other(e.to_string()),
+            auralis::Error::Io(_) => CliError::other(e.to_string()),
             e => e.into(),
         })?;
     let seed = source
@@ -178,7 +179,7 @@ pub fn master_file(
     // (a sample at it rounds toward zero).
     let mut next = |chunk: &mut Vec<f32>| -> Result<(), auralis::io::IoError> {
         master
-            .read(chunk, auralis::pipeline::STREAM_CHUNK)
+            .read(chunk, auralis::pipeline::chunk_frames(channels))
             .map_err(|e| auralis::io::IoError::Io {
                 path: scratch.clone(),
                 action: "cannot read back",
@@ -343,8 +344,18 @@ fn output_metadata(input: &Path, flac: bool, strip: bool, loudness: &LoudnessSum
         return Metadata::default();
     }
     let input_tags = auralis::io::read_tags(input);
-    let pictures = auralis::io::read_pictures(input);
+    let mut pictures = auralis::io::read_pictures(input);
     if flac {
+        let before = pictures.len();
+        pictures.retain(|p| p.len() <= auralis::io::MAX_METADATA_BLOCK);
+        if pictures.len() < before {
+            console::note(&format!(
+                "auralis: note: {} picture(s) over 16 MiB left out: a FLAC metadata block holds \
+                 at most {} bytes",
+                before - pictures.len(),
+                auralis::io::MAX_METADATA_BLOCK
+            ));
+        }
         return Metadata {
             tags: master_tags(input_tags, loudness),
             pictures,

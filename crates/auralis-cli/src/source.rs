@@ -39,17 +39,26 @@ pub struct InputSource {
     hashed: bool,
 }
 
+/// The error for an input file that changed between two passes.
+fn changed(path: &Path) -> Error {
+    Error::param(
+        "input",
+        format!("{} changed while it was being mastered", path.display()),
+    )
+}
+
 /// A read error as the chain carries it (the message is the reader's: it names the file).
 fn input_error(e: IoError) -> Error {
     Error::Other(e.to_string())
 }
 
 impl InputSource {
-    /// Opens `path`: streamed if it is a file of declared length and no `rate` conversion
-    /// is asked for, else decoded whole (and converted to `rate`).
+    /// Opens `path`: streamed if it is a file of declared length and no conversion to
+    /// another `rate` is asked for, else decoded whole (and converted to `rate`).
     pub fn open(path: &Path, rate: Option<u32>) -> Result<Self, CliError> {
-        if rate.is_none() {
-            if let Some(source) = Self::open_streaming(path, false) {
+        if let Some(source) = Self::open_streaming(path, false) {
+            // A conversion to the rate the file already has is none.
+            if rate.is_none_or(|r| r == source.sample_rate()) {
                 return Ok(source);
             }
         }
@@ -168,15 +177,23 @@ impl Source for InputSource {
             Input::Wav { path, reader, spec } => {
                 let again = WavChunkReader::open(path).map_err(input_error)?;
                 if again.spec() != *spec {
-                    return Err(Error::param(
-                        "input",
-                        format!("{} changed while it was being mastered", path.display()),
-                    ));
+                    return Err(changed(path));
                 }
                 *reader = again;
             }
-            Input::Compressed { path, reader, .. } => {
-                *reader = CompressedChunkReader::open(path).map_err(input_error)?;
+            Input::Compressed {
+                path,
+                reader,
+                frames,
+            } => {
+                let again = CompressedChunkReader::open(path).map_err(input_error)?;
+                let shape = |r: &CompressedChunkReader| {
+                    (r.channels(), r.sample_rate(), r.declared_frames())
+                };
+                if shape(&again) != (reader.channels(), reader.sample_rate(), Some(*frames)) {
+                    return Err(changed(path));
+                }
+                *reader = again;
             }
             Input::Decoded { position, .. } => *position = 0,
         }

@@ -7,7 +7,8 @@
 //! frames of silence flush the tail), so the output has the input's length and lines up with
 //! it. A stream equals its stage's whole-file implementation frame for frame (the stage kit
 //! holds it to that), and it has no blocks or threads, so the bytes do not depend on the chunk
-//! size or the thread count. Non-WAV inputs and `--impl` take the whole-file path.
+//! size or the thread count. WAV and FLAC inputs stream; other formats (whose declared length
+//! a header written first cannot trust to the frame) and `--impl` take the whole-file path.
 
 use auralis::pipeline::Source;
 

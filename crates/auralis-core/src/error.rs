@@ -74,6 +74,10 @@ pub enum Error {
     InvalidParameter { name: &'static str, reason: String },
     #[error("stream error: {0}")]
     Stream(String),
+    /// A file the computation itself needed (a temporary spool) could not be written or
+    /// read: the machine's failure (a full disk), not the input's.
+    #[error("I/O error: {0}")]
+    Io(String),
     #[error("stage `{stage}` has no `{kind}` implementation")]
     UnknownImplementation { stage: &'static str, kind: String },
     #[error("{0}")]

@@ -78,8 +78,12 @@ impl<A: AudioProcessor, B: AudioProcessor> AudioProcessor for Then<A, B> {
         audio: &AudioBuffer,
         output: &mut Option<AudioBuffer>,
     ) -> Result<Self::Report> {
+        // The earlier output is lent to the last step; on an error before it, the output is
+        // left empty as promised, not holding the earlier result.
+        let mut lent = output.take();
         let (middle, first) = self.first.process(choose, audio)?;
-        let second = self.second.process_into(choose, &middle, output)?;
+        let second = self.second.process_into(choose, &middle, &mut lent)?;
+        *output = lent;
         Ok((first, second))
     }
 }
@@ -124,5 +128,34 @@ mod tests {
         assert_eq!(out.channel(0), &[-0.5; 8]);
         assert_eq!((a, b), (ImplKind::Vectorized, ImplKind::Parallel));
         assert_eq!(chain.stage_name(), "b");
+    }
+
+    /// Fails on every call.
+    struct Broken;
+
+    impl AudioProcessor for Broken {
+        type Report = ();
+        fn stage_name(&self) -> &'static str {
+            "broken"
+        }
+        fn process_into(
+            &self,
+            _: Chooser<'_>,
+            _: &AudioBuffer,
+            _: &mut Option<AudioBuffer>,
+        ) -> Result<()> {
+            Err(crate::Error::Other("broken".into()))
+        }
+    }
+
+    #[test]
+    fn a_failed_chain_leaves_its_output_empty() {
+        let audio = AudioBuffer::new(vec![vec![0.25; 8]], 48_000).unwrap();
+        let mut output = Some(audio.clone());
+        let chain = Broken.then(Gain(2.0, "a"));
+        assert!(chain
+            .process_into(&|_| ImplKind::Reference, &audio, &mut output)
+            .is_err());
+        assert!(output.is_none());
     }
 }

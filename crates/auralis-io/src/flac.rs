@@ -6,7 +6,8 @@
 //! serialised at once; only the compressed bytes are kept, so that
 //! STREAMINFO — whose frame sizes, MD5 and sample count are known only at the end — can be
 //! written first even to a pipe. The compressed frames wait in an unnamed temporary file
-//! beside the output, not in memory, so an hour of audio costs one block of memory.
+//! beside the output, not in memory, so an hour of audio costs one batch of blocks (32,
+//! encoded across the cores) of memory.
 
 use std::io::{Seek, SeekFrom, Write};
 
@@ -64,6 +65,9 @@ const VORBIS_COMMENT_BLOCK: u8 = 4;
 /// FLAC's metadata block type of pictures (cover art).
 const PICTURE_BLOCK: u8 = 6;
 
+/// The longest metadata block body FLAC can describe (a 24-bit length).
+pub const MAX_METADATA_BLOCK: usize = (1 << 24) - 1;
+
 /// What a FLAC output carries besides its audio.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FlacMetadata<'a> {
@@ -114,7 +118,8 @@ pub fn write_flac_output(
 /// call replaces its buffer's contents with the next interleaved frames, any whole number),
 /// with `metadata`'s comments and pictures:
 /// the encoded frames go to an unnamed temporary file beside the output until STREAMINFO
-/// (sizes, MD5) is known, so memory holds one block whatever the length.
+/// (sizes, MD5) is known, so memory holds one batch of blocks (their codes and encoded
+/// frames) whatever the length.
 pub fn write_flac_stream(
     output: &OutputPath,
     replace_existing: bool,
@@ -139,6 +144,27 @@ pub fn write_flac_stream(
             output.requested(),
             format!("FLAC holds at most 8 channels, not {channels}"),
         ));
+    }
+    // A metadata block's length is 24 bits; flacenc would write a longer one's length
+    // truncated, and the file would not parse.
+    let too_long = |len: usize, what: &str| {
+        (len > MAX_METADATA_BLOCK).then(|| {
+            IoError::unsupported(
+                output.requested(),
+                format!("{what} of {len} bytes is more than a FLAC metadata block holds ({MAX_METADATA_BLOCK})"),
+            )
+        })
+    };
+    if let Some(e) = metadata
+        .pictures
+        .iter()
+        .find_map(|p| too_long(p.len(), "a picture"))
+    {
+        return Err(e);
+    }
+    let comment = (!metadata.tags.is_empty()).then(|| vorbis_comment(metadata.tags));
+    if let Some(e) = comment.as_ref().and_then(|c| too_long(c.len(), "the tags")) {
+        return Err(e);
     }
     let config = flacenc::config::Encoder::default()
         .into_verified()
@@ -230,10 +256,9 @@ pub fn write_flac_stream(
         .map_err(|e| flac_error(output, e))?;
     info.set_md5_digest(&context.md5_digest());
     info.set_total_samples(total as usize);
-    if !metadata.tags.is_empty() {
-        let block =
-            MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, &vorbis_comment(metadata.tags))
-                .map_err(|e| flac_error(output, e))?;
+    if let Some(comment) = &comment {
+        let block = MetadataBlockData::new_unknown(VORBIS_COMMENT_BLOCK, comment)
+            .map_err(|e| flac_error(output, e))?;
         stream.add_metadata_block(block);
     }
     for picture in metadata.pictures {

@@ -42,7 +42,9 @@ pub use bext::{bext_chunk, bext_chunk_from, BextLoudness, BEXT_FIXED_BYTES};
 pub use compressed::{read_pictures, read_tags, CompressedChunkReader};
 pub use dither::{content_seed, dither_interleaved, dither_tpdf, ContentHasher};
 pub use error::IoError;
-pub use flac::{write_flac_output, write_flac_stream, FlacMetadata, FLAC_BLOCK};
+pub use flac::{
+    write_flac_output, write_flac_stream, FlacMetadata, FLAC_BLOCK, MAX_METADATA_BLOCK,
+};
 pub use format::{SampleFormat, WavSpec};
 pub use output::{OutputKind, OutputPath};
 pub use probe::{is_audio_file_name, probe_duration_secs, AUDIO_EXTENSIONS};

@@ -42,34 +42,39 @@ struct TruePeakChannel {
 impl TruePeakChannel {
     fn new() -> Self {
         Self {
-            samples: Vec::with_capacity(TRUE_PEAK_BLOCK + 2 * MARGIN + 16 * 1024),
+            samples: Vec::with_capacity(TRUE_PEAK_BLOCK + 2 * MARGIN),
             origin: 0,
             next: 0,
             peak: 0.0,
         }
     }
 
-    /// Evaluates every block whose neighbourhood is in hand (all of them when `end`).
+    /// Evaluates every block whose neighbourhood is in hand (all of them when `end`), then
+    /// drops the samples no later block needs — once, so a large push costs linear time.
     fn evaluate(&mut self, sample_rate: u32, end: bool) {
+        let held_to = self.origin + self.samples.len();
         loop {
-            let held_to = self.origin + self.samples.len();
             let block_end = self.next + TRUE_PEAK_BLOCK;
             let complete = held_to >= block_end + MARGIN;
             // At the end, the last (partial) block too.
             let last = end && self.next < held_to;
             if !(complete || last) {
-                return;
+                break;
             }
-            let from = self.next - self.origin;
-            let to = block_end.min(held_to) - self.origin;
-            let peak = true_peak_range_fast(&self.samples, sample_rate, from..to);
-            self.peak = self.peak.max(peak);
+            // The slice starts MARGIN before the block (or at the signal's start), as the
+            // drained buffer would: the same neighbourhood, the same bits.
+            let start = self.next.saturating_sub(MARGIN).max(self.origin);
+            let slice = &self.samples[start - self.origin..];
+            let (from, to) = (self.next - start, block_end.min(held_to) - start);
+            self.peak = self
+                .peak
+                .max(true_peak_range_fast(slice, sample_rate, from..to));
             self.next = block_end;
-            // Keep MARGIN samples before the next block.
-            let keep_from = self.next.saturating_sub(MARGIN).min(held_to);
-            self.samples.drain(..keep_from - self.origin);
-            self.origin = keep_from;
         }
+        // Keep MARGIN samples before the next block.
+        let keep_from = self.next.saturating_sub(MARGIN).clamp(self.origin, held_to);
+        self.samples.drain(..keep_from - self.origin);
+        self.origin = keep_from;
     }
 }
 

@@ -93,7 +93,7 @@ impl PipelineSettings {
         let (mut chunk, mut frames) = (Vec::new(), 0u64);
         reference.rewind()?;
         loop {
-            let n = reference.read(&mut chunk, crate::STREAM_CHUNK)?;
+            let n = reference.read(&mut chunk, crate::chunk_frames(channels))?;
             if n == 0 {
                 break;
             }

@@ -40,4 +40,4 @@ pub use stage::{
     streamed_master, PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
     MASTER_RELATIVE_RMS_TOLERANCE, STREAMED_CHAIN,
 };
-pub use streamed::{StreamedMaster, STREAM_CHUNK};
+pub use streamed::{chunk_frames, StreamedMaster, MAX_STREAM_CHANNELS, STREAM_CHUNK};

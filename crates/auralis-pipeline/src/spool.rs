@@ -83,7 +83,7 @@ pub struct Spool {
 }
 
 fn io_error(what: &str, e: std::io::Error) -> Error {
-    Error::Stream(format!("the chain's temporary file: {what}: {e}"))
+    Error::Io(format!("the chain's temporary file: {what}: {e}"))
 }
 
 impl Spool {

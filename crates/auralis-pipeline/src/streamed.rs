@@ -36,8 +36,21 @@ use crate::profile::ProfileAccumulator;
 use crate::spool::{Source, Spool};
 
 /// Frames per read: 16 384 (128 KiB of stereo `f32`), large enough that per-chunk costs
-/// vanish, small enough to stay in L2 through a stream.
+/// vanish, small enough to stay in L2 through a stream. (Fewer for many channels: see
+/// [`chunk_frames`].)
 pub const STREAM_CHUNK: usize = 16 * 1024;
+
+/// Most channels the streamed chain takes: memory is per channel (the meters' true-peak
+/// windows, the streams' state), and no mastering input has more (a WAV header may claim
+/// 65 535).
+pub const MAX_STREAM_CHANNELS: usize = 256;
+
+/// Frames per read for `channels` channels: [`STREAM_CHUNK`] stereo frames' worth of samples
+/// (at least 256 frames), so a chunk's size does not grow with the channel count. The chunk
+/// size never changes a bit of the result.
+pub fn chunk_frames(channels: usize) -> usize {
+    (STREAM_CHUNK * 2 / channels.max(1)).clamp(256, STREAM_CHUNK)
+}
 
 /// A stream with its latency taken out: output frame `i` belongs to input frame `i`.
 struct Aligned<P> {
@@ -58,8 +71,8 @@ impl<P: StreamProcessor> Aligned<P> {
             channels,
             skip: latency,
             latency,
-            processed: Vec::with_capacity(STREAM_CHUNK * channels),
-            gain: Vec::with_capacity(STREAM_CHUNK),
+            processed: Vec::with_capacity(chunk_frames(channels) * channels),
+            gain: Vec::with_capacity(chunk_frames(channels)),
             zeros: Vec::new(),
         }
     }
@@ -220,7 +233,7 @@ impl StreamedMaster {
         let c = self.audio.channels();
         let mut channels = vec![Vec::with_capacity(self.frames as usize); c];
         let mut chunk = Vec::new();
-        while self.audio.read(&mut chunk, STREAM_CHUNK)? > 0 {
+        while self.audio.read(&mut chunk, chunk_frames(c))? > 0 {
             for frame in chunk.chunks_exact(c) {
                 for (channel, &x) in channels.iter_mut().zip(frame) {
                     channel.push(x);
@@ -269,6 +282,16 @@ impl Pipeline {
                 ),
             ));
         }
+        if channels == 0 || channels > MAX_STREAM_CHANNELS {
+            return Err(Error::param(
+                "audio",
+                format!(
+                    "has {channels} channels; the streamed chain masters 1 to \
+                     {MAX_STREAM_CHANNELS}"
+                ),
+            ));
+        }
+        let chunk_len = chunk_frames(channels);
         let settings = &self.settings;
         let mask = source.channel_mask();
         // The true peak is read on the input and the master; the passes in between need only
@@ -285,7 +308,7 @@ impl Pipeline {
         for step in crate::STEPS {
             clock.0.insert(step, Duration::ZERO);
         }
-        let mut chunk = Vec::with_capacity(STREAM_CHUNK * channels);
+        let mut chunk = Vec::with_capacity(chunk_len * channels);
 
         // 1. Analysis.
         let ((profile, frames), input_loudness) = clock.time("analysis", || {
@@ -294,7 +317,7 @@ impl Pipeline {
                 let mut frames = 0u64;
                 source.rewind()?;
                 loop {
-                    let n = source.read(&mut chunk, STREAM_CHUNK)?;
+                    let n = source.read(&mut chunk, chunk_len)?;
                     if n == 0 {
                         break;
                     }
@@ -342,7 +365,7 @@ impl Pipeline {
         let ((), before) = with_meter_thread(new_meter(false)?, |before| {
             let mut eq_done = false;
             loop {
-                let n = source.read(&mut chunk, STREAM_CHUNK)?;
+                let n = source.read(&mut chunk, chunk_len)?;
                 let ended = n == 0;
                 // The EQ's output for this chunk (its tail, by silence, once the input ends).
                 let equalised: &[f32] = match &mut eq {
@@ -411,7 +434,7 @@ impl Pipeline {
                 spool.clear()?;
             }
             let ((), measured) = with_meter_thread(new_meter(keep.is_some())?, |meter| loop {
-                let n = middle.read(chunk, STREAM_CHUNK)?;
+                let n = middle.read(chunk, chunk_len)?;
                 let (audio, gain) = if n == 0 {
                     stage.flush(with_gain)?
                 } else {

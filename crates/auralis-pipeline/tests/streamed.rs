@@ -173,3 +173,24 @@ fn identity_settings_return_the_input_through_the_streamed_chain() {
         assert!(error <= -100.0, "{error} dB");
     }
 }
+
+#[test]
+fn absurd_channel_counts_are_refused_and_many_channels_take_smaller_chunks() {
+    let many = AudioBuffer::new(vec![vec![0.1; 1000]; 300], 44_100).unwrap();
+    let err = Pipeline::new(PipelineSettings::preset("balanced").unwrap(), 44_100)
+        .unwrap()
+        .master_stream(
+            &mut BufferSource::new(&many),
+            Spool::in_memory(300, 44_100),
+            Spool::in_memory(300, 44_100),
+            &mut |_| {},
+        )
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("300 channels"), "{err}");
+    assert_eq!(
+        auralis_pipeline::chunk_frames(2),
+        auralis_pipeline::STREAM_CHUNK
+    );
+    assert_eq!(auralis_pipeline::chunk_frames(256), 256);
+}

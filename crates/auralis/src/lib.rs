@@ -289,9 +289,9 @@ pub mod analysis {
 /// once and run on any number of tracks.
 pub mod pipeline {
     pub use auralis_pipeline::{
-        BandProfile, BufferSource, GainReduction, LoudnessSummary, MasterReport, Mastered,
-        Pipeline, PipelineSettings, Preset, Source, Spool, StreamedMaster, Tone, PRESETS, STEPS,
-        STREAM_CHUNK,
+        chunk_frames, BandProfile, BufferSource, GainReduction, LoudnessSummary, MasterReport,
+        Mastered, Pipeline, PipelineSettings, Preset, Source, Spool, StreamedMaster, Tone,
+        MAX_STREAM_CHANNELS, PRESETS, STEPS, STREAM_CHUNK,
     };
 
     use crate::{selection, AudioBuffer, Result};
@@ -422,17 +422,17 @@ pub mod dynamics {
         chain::process_with(kind, settings, audio).map(output)
     }
 
-    /// Like [`process`], reusing `output`'s allocations (an earlier result) where the shape
-    /// allows: for batch work, it saves the page faults of a fresh output.
+    /// Like [`process`], reusing `output`'s allocations (an earlier result: its audio *and*
+    /// its gain trajectory) where the shape allows: for batch work, it saves the page faults
+    /// of a fresh output. (The chain's link lends only the audio, so this one goes to the
+    /// stage directly, with the same selection.)
     pub fn process_into(
         audio: &AudioBuffer,
         settings: &DynamicsSettings,
         out: &mut Option<DynamicsOutput>,
     ) -> Result<()> {
-        let mut buffer = out.take().map(|o| o.audio);
-        let report = chain::process_into(settings, audio, &mut buffer)?;
-        *out = buffer.map(|audio| output((audio, report)));
-        Ok(())
+        let kind = crate::selection::choose(auralis_dynamics::NAME, audio);
+        auralis_dynamics::process_into(kind, audio, settings, out)
     }
 
     /// Compressor only.
