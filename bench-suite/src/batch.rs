@@ -485,24 +485,35 @@ pub(crate) fn test_result(
     }
 }
 
+/// A 10 × 30 s set whose three strategies took these times (sequential and across-files
+/// accurate; within-files as said).
+#[cfg(test)]
+pub(crate) fn test_set(
+    sequential: f64,
+    across: f64,
+    within: f64,
+    within_accurate: bool,
+) -> BatchSetReport {
+    BatchSetReport {
+        name: "10x30s".into(),
+        tracks: 10,
+        track_secs: 30.0,
+        rounds: 1,
+        results: vec![
+            test_result("sequential", 1, sequential, true),
+            test_result("across-files", 2, across, true),
+            test_result("within-files", 1, within, within_accurate),
+        ],
+        winner: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::test_result as result;
     use super::*;
 
     fn set(across_secs: f64, within_accurate: bool) -> BatchSetReport {
-        BatchSetReport {
-            name: "10x30s".into(),
-            tracks: 10,
-            track_secs: 30.0,
-            rounds: 1,
-            results: vec![
-                result("sequential", 1, 2.0, true),
-                result("across-files", 2, across_secs, true),
-                result("within-files", 1, 0.5, within_accurate),
-            ],
-            winner: String::new(),
-        }
+        test_set(2.0, across_secs, 0.5, within_accurate)
     }
 
     #[test]

@@ -490,23 +490,11 @@ mod tests {
 
     #[test]
     fn batch_targets_are_judged_on_accurate_strategies_only() {
-        use crate::batch::{BatchReport, BatchSetReport};
-        let row = crate::batch::test_result;
+        use crate::batch::BatchReport;
         let mut report = eq_report(0.05, 0.01);
         let with = |across: f64, within_accurate: bool| BatchReport {
             single_thread: ImplKind::Vectorized,
-            sets: vec![BatchSetReport {
-                name: "10x30s".into(),
-                tracks: 10,
-                track_secs: 30.0,
-                rounds: 1,
-                results: vec![
-                    row("sequential", 1, 1.0, true),
-                    row("across-files", 2, across, true),
-                    row("within-files", 1, 0.3, within_accurate),
-                ],
-                winner: String::new(),
-            }],
+            sets: vec![crate::batch::test_set(1.0, across, 0.3, within_accurate)],
             model: None,
             wall_secs: 0.0,
         };

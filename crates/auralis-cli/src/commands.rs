@@ -8,7 +8,7 @@ use auralis::dynamics::{
 };
 use auralis::eq::{EqGains, EqSettings, EqStream};
 use auralis::spectrum::{SpectrumResult, SpectrumSettings, Weighting};
-use auralis::{AudioBuffer, ImplKind, StreamProcessor};
+use auralis::{AudioBuffer, ImplKind};
 use clap::{Args, Parser, Subcommand};
 
 use crate::analysis::Section;
@@ -362,11 +362,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let output = prepare(&io.input, &io.output, io.format, io.overwrite)?;
             // A WAV or FLAC file goes chunk by chunk through the EQ's stream (bounded memory).
             if let Some(reader) = crate::streamed::open(&io.input, forced) {
-                let mut stream = EqStream::new(&settings, reader.channels(), reader.sample_rate())?;
-                let latency = stream.latency_frames();
-                return crate::streamed::run(reader, &output, latency, None, &mut |i, o, _| {
-                    stream.process_interleaved(i, o).map_err(CliError::from)
-                });
+                let stream = EqStream::new(&settings, reader.channels(), reader.sample_rate())?;
+                return crate::streamed::run(
+                    reader,
+                    &output,
+                    None,
+                    stream,
+                    auralis::without_gain,
+                    &mut |_| {},
+                );
             }
             let audio = read(&io.input)?;
             output.check_fits(&audio)?;
@@ -495,24 +499,25 @@ fn run_dynamics(
     // gain-reduction figures come from the gain it applied.
     if let Some(reader) = crate::streamed::open(&io.input, forced) {
         let (frames_total, rate) = (reader.frames(), reader.sample_rate());
-        let mut stream = DynamicsStream::new(settings, reader.channels(), rate)?;
-        let latency = stream.latency_frames();
+        let stream = DynamicsStream::new(settings, reader.channels(), rate)?;
         let makeup = settings.compressor.as_ref().map_or(0.0, |c| c.makeup_db);
-        let (mut gain, mut skip) = (Vec::new(), latency);
         let (mut max, mut sum, mut over) = (0.0f32, 0.0f64, 0u64);
-        crate::streamed::run(reader, &output, latency, ceiling, &mut |i, o, frames| {
-            gain.resize(frames, 0.0);
-            stream.process_interleaved_with_gain(i, o, &mut gain)?;
-            let dropped = skip.min(frames);
-            skip -= dropped;
-            for &g in &gain[dropped..] {
+        let mut on_gain = |gain: &[f32]| {
+            for &g in gain {
                 let reduction = (makeup - g).max(0.0);
                 max = max.max(reduction);
                 sum += f64::from(reduction);
                 over += u64::from(reduction > 0.0);
             }
-            Ok(())
-        })?;
+        };
+        crate::streamed::run(
+            reader,
+            &output,
+            ceiling,
+            stream,
+            auralis::dynamics::with_gain,
+            &mut on_gain,
+        )?;
         console::note(&format!(
             "gain reduction: max {max:.2} dB, mean {:.2} dB, {:.2} s reducing",
             sum / frames_total.max(1) as f64,

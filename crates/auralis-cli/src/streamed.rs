@@ -3,14 +3,15 @@
 //! (a whole-file run holds the input and the output: two copies of a 2 GB file, and more in
 //! the parallel implementations' scratch).
 //!
-//! The stream's latency is removed (its first `latency` output frames are dropped and as many
-//! frames of silence flush the tail), so the output has the input's length and lines up with
+//! The stream's latency is removed ([`Aligned`]: its first `latency` output frames are dropped
+//! and as many frames of silence flush the tail), so the output has the input's length and lines up with
 //! it. A stream equals its stage's whole-file implementation frame for frame (the stage kit
 //! holds it to that), and it has no blocks or threads, so the bytes do not depend on the chunk
 //! size or the thread count. WAV and FLAC inputs stream; other formats (whose declared length
 //! a header written first cannot trust to the frame) and `--impl` take the whole-file path.
 
 use auralis::pipeline::Source;
+use auralis::{Aligned, Step, StreamProcessor};
 
 use crate::commands::CliError;
 use crate::output::PreparedOutput;
@@ -28,23 +29,20 @@ pub fn open(input: &std::path::Path, forced: Option<auralis::ImplKind>) -> Optio
     InputSource::open_streaming(input, true)
 }
 
-/// A stage run on one chunk: interleaved input → output of the same length; the third
-/// argument is the chunk's frame count.
-pub type ChunkStage<'a> = dyn FnMut(&[f32], &mut [f32], usize) -> Result<(), CliError> + 'a;
-
-/// Streams `reader` through `process` (interleaved input → output of the same length; the
-/// third argument is the chunk's frame count) into `output`, removing `latency` frames.
-pub fn run(
+/// Streams `reader` through `stage` (each chunk by `step`, the latency taken out by
+/// [`Aligned`]) into `output`, handing the aligned gain of every frame to `on_gain`.
+pub fn run<P: StreamProcessor>(
     mut reader: InputSource,
     output: &PreparedOutput,
-    latency: usize,
     ceiling: Option<f32>,
-    process: &mut ChunkStage<'_>,
+    stage: P,
+    step: Step<P>,
+    on_gain: &mut dyn FnMut(&[f32]),
 ) -> Result<(), CliError> {
     let (channels, frames, rate) = (reader.channels(), reader.frames(), reader.sample_rate());
-    let (mut input, mut processed) = (Vec::new(), Vec::new());
-    let mut skip = latency;
-    let mut flush = latency;
+    let mut stage = Aligned::new(stage);
+    let mut input = Vec::new();
+    let mut flushed = false;
     let mut failure = None;
     let mut next = |out: &mut Vec<f32>| -> Result<(), auralis::io::IoError> {
         out.clear();
@@ -62,31 +60,29 @@ pub fn run(
                     });
                 }
             };
-            let frames = if frames > 0 {
-                frames
-            } else {
+            let processed = if frames > 0 {
+                stage.process(&input, step)
+            } else if !flushed {
                 // The input is exhausted: silence pushes the last `latency` frames out.
-                let frames = flush.min(CHUNK_FRAMES);
-                if frames == 0 {
-                    return Ok(());
-                }
-                flush -= frames;
-                input.clear();
-                input.resize(frames * channels, 0.0);
-                frames
+                flushed = true;
+                stage.flush(step)
+            } else {
+                return Ok(());
             };
-            processed.resize(input.len(), 0.0);
-            if let Err(e) = process(&input, &mut processed, frames) {
-                failure = Some(e);
-                // The stage's own error is kept in `failure` and reported instead.
-                return Err(auralis::io::IoError::Unsupported {
-                    path: "<stream>".into(),
-                    reason: "the stage failed".into(),
-                });
+            match processed {
+                Ok((audio, gain)) => {
+                    out.extend_from_slice(audio);
+                    on_gain(gain);
+                }
+                Err(e) => {
+                    // The stage's own error is kept in `failure` and reported instead.
+                    failure = Some(CliError::from(e));
+                    return Err(auralis::io::IoError::Unsupported {
+                        path: "<stream>".into(),
+                        reason: "the stage failed".into(),
+                    });
+                }
             }
-            let dropped = skip.min(frames);
-            skip -= dropped;
-            out.extend_from_slice(&processed[dropped * channels..]);
         }
         Ok(())
     };

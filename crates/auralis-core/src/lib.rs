@@ -38,4 +38,4 @@ pub use error::{AudioError, Error, Result};
 pub use metrics::{worst_difference, Accuracy, Check, Metrics};
 pub use processor::{AudioProcessor, Chooser, Then};
 pub use stage::{ImplKind, LabStage, Stage, ThreadIndependence, Trace, POISON};
-pub use stream::StreamProcessor;
+pub use stream::{without_gain, Aligned, Step, StreamProcessor};

@@ -29,3 +29,65 @@ pub trait StreamProcessor: Send {
     /// Returns to the freshly constructed state (silence history), without allocating.
     fn reset(&mut self);
 }
+
+/// One call of a stream on a chunk: input, output, gain per frame (dB; left untouched by
+/// streams that apply none).
+pub type Step<P> = fn(&mut P, &[f32], &mut [f32], &mut [f32]) -> Result<()>;
+
+/// [`Step`] for any stream: [`StreamProcessor::process_interleaved`], no gain.
+pub fn without_gain<P: StreamProcessor>(
+    p: &mut P,
+    input: &[f32],
+    output: &mut [f32],
+    _: &mut [f32],
+) -> Result<()> {
+    p.process_interleaved(input, output)
+}
+
+/// A stream with its latency taken out, for file work: output frame `i` belongs to input
+/// frame `i`. The first `latency` output frames (the run-in) are dropped, and
+/// [`Aligned::flush`] pushes the last `latency` frames out with silence, so the output has
+/// the input's length. (A real-time caller keeps the latency instead.)
+pub struct Aligned<P> {
+    stage: P,
+    channels: usize,
+    skip: usize,
+    latency: usize,
+    processed: Vec<f32>,
+    gain: Vec<f32>,
+}
+
+impl<P: StreamProcessor> Aligned<P> {
+    pub fn new(stage: P) -> Self {
+        let (channels, latency) = (stage.channels(), stage.latency_frames());
+        Self {
+            stage,
+            channels,
+            skip: latency,
+            latency,
+            processed: Vec::new(),
+            gain: Vec::new(),
+        }
+    }
+
+    /// Runs `step` on `input` and returns the aligned output and gains (fewer frames than
+    /// the input while the run-in is dropped).
+    pub fn process(&mut self, input: &[f32], step: Step<P>) -> Result<(&[f32], &[f32])> {
+        let frames = input.len() / self.channels;
+        self.processed.resize(input.len(), 0.0);
+        self.gain.resize(frames, 0.0);
+        step(&mut self.stage, input, &mut self.processed, &mut self.gain)?;
+        let dropped = self.skip.min(frames);
+        self.skip -= dropped;
+        Ok((
+            &self.processed[dropped * self.channels..],
+            &self.gain[dropped..],
+        ))
+    }
+
+    /// The last `latency` frames, pushed out by silence (once, after the input's end).
+    pub fn flush(&mut self, step: Step<P>) -> Result<(&[f32], &[f32])> {
+        let zeros = vec![0.0; self.latency * self.channels];
+        self.process(&zeros, step)
+    }
+}

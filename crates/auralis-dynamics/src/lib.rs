@@ -65,7 +65,7 @@ pub use settings::{
     MAX_TIME_CONSTANT_MS,
 };
 pub use stage::DynamicsStage;
-pub use stream::DynamicsStream;
+pub use stream::{with_gain, DynamicsStream};
 
 /// The stage's name in reports and `selection.json`.
 pub const NAME: &str = "dynamics";

@@ -167,6 +167,16 @@ fn interleave(planar: &[f32], channels: usize, frames: &mut [f32]) {
     }
 }
 
+/// [`auralis_core::Step`] for dynamics: the chunk and the gain it applied.
+pub fn with_gain(
+    stream: &mut DynamicsStream,
+    input: &[f32],
+    output: &mut [f32],
+    gain_db: &mut [f32],
+) -> Result<()> {
+    stream.process_interleaved_with_gain(input, output, gain_db)
+}
+
 impl StreamProcessor for DynamicsStream {
     fn channels(&self) -> usize {
         self.channels

@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use auralis_core::{AudioBuffer, Error, Result, StreamProcessor};
-use auralis_dynamics::{DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode};
+use auralis_core::{without_gain as plain, Aligned, AudioBuffer, Error, Result};
+use auralis_dynamics::{with_gain, DynamicsSettings, DynamicsStream, LimiterSettings, PeakMode};
 use auralis_eq::{EqSettings, EqStream};
 use auralis_loudness::{LoudnessMeter, LoudnessResult, LoudnessSettings};
 
@@ -50,72 +50,6 @@ pub const MAX_STREAM_CHANNELS: usize = 256;
 /// size never changes a bit of the result.
 pub fn chunk_frames(channels: usize) -> usize {
     (STREAM_CHUNK * 2 / channels.max(1)).clamp(256, STREAM_CHUNK)
-}
-
-/// A stream with its latency taken out: output frame `i` belongs to input frame `i`.
-struct Aligned<P> {
-    stage: P,
-    channels: usize,
-    skip: usize,
-    latency: usize,
-    processed: Vec<f32>,
-    gain: Vec<f32>,
-    zeros: Vec<f32>,
-}
-
-impl<P: StreamProcessor> Aligned<P> {
-    fn new(stage: P) -> Self {
-        let (channels, latency) = (stage.channels(), stage.latency_frames());
-        Self {
-            stage,
-            channels,
-            skip: latency,
-            latency,
-            processed: Vec::with_capacity(chunk_frames(channels) * channels),
-            gain: Vec::with_capacity(chunk_frames(channels)),
-            zeros: Vec::new(),
-        }
-    }
-
-    /// Processes `input` with `run` (input, output, gain per frame) and returns the aligned
-    /// output and gains (fewer frames than the input while the run-in is dropped).
-    fn process(
-        &mut self,
-        input: &[f32],
-        run: impl FnOnce(&mut P, &[f32], &mut [f32], &mut [f32]) -> Result<()>,
-    ) -> Result<(&[f32], &[f32])> {
-        let frames = input.len() / self.channels;
-        self.processed.resize(input.len(), 0.0);
-        self.gain.resize(frames, 0.0);
-        run(&mut self.stage, input, &mut self.processed, &mut self.gain)?;
-        let dropped = self.skip.min(frames);
-        self.skip -= dropped;
-        Ok((
-            &self.processed[dropped * self.channels..],
-            &self.gain[dropped..],
-        ))
-    }
-
-    /// The last `latency` frames, pushed out by silence.
-    fn flush(
-        &mut self,
-        run: impl FnOnce(&mut P, &[f32], &mut [f32], &mut [f32]) -> Result<()>,
-    ) -> Result<(&[f32], &[f32])> {
-        let mut zeros = std::mem::take(&mut self.zeros);
-        zeros.clear();
-        zeros.resize(self.latency * self.channels, 0.0);
-        let out = self.process(&zeros, run);
-        // (`zeros` is dropped: a flush happens once per pass.)
-        out
-    }
-}
-
-fn plain<P: StreamProcessor>(p: &mut P, x: &[f32], y: &mut [f32], _: &mut [f32]) -> Result<()> {
-    p.process_interleaved(x, y)
-}
-
-fn with_gain(p: &mut DynamicsStream, x: &[f32], y: &mut [f32], g: &mut [f32]) -> Result<()> {
-    p.process_interleaved_with_gain(x, y, g)
 }
 
 /// Gain reduction statistics and the plot trace, gathered frame by frame.

@@ -23,8 +23,8 @@
 //! ```
 
 pub use auralis_core::{
-    simd_level, AudioBuffer, AudioError, Error, ImplKind, Result, StreamProcessor,
-    MAX_SAMPLE_MAGNITUDE,
+    simd_level, without_gain, Aligned, AudioBuffer, AudioError, Error, ImplKind, Result, Step,
+    StreamProcessor, MAX_SAMPLE_MAGNITUDE,
 };
 
 /// WAV reading and atomic writing.
@@ -394,8 +394,8 @@ pub mod eq {
 /// Compressor and limiter (envelope follower, soft knee, lookahead, sample/true peak).
 pub mod dynamics {
     pub use auralis_dynamics::{
-        CompressorSettings, DynamicsOutput, DynamicsSettings, DynamicsStream, GainReport,
-        GainStats, LimiterSettings, PeakMode,
+        with_gain, CompressorSettings, DynamicsOutput, DynamicsSettings, DynamicsStream,
+        GainReport, GainStats, LimiterSettings, PeakMode,
     };
 
     use crate::{chain, AudioBuffer, ImplKind, Result};
