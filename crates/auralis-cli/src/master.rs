@@ -122,8 +122,7 @@ pub enum Event<'a> {
 /// The chain runs streamed ([`Pipeline::master_stream`]): a WAV input is read chunk by chunk
 /// in each pass, a FLAC/MP3/Ogg/AIFF input packet by packet (see [`InputSource`]), and the
 /// passes meet in unnamed temporary files beside the output, so memory does not grow with
-/// the track. Either way the bits
-/// depend on the samples and settings only — not on the format they came in, the thread
+/// the track. The bits depend on the samples and settings only — not on the format they came in, the thread
 /// count or the track's length. `--impl` runs the in-memory chain with that implementation
 /// instead (for comparing implementations; its output is within the lab's tolerances of the
 /// streamed one, not equal to it).

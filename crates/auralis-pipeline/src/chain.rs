@@ -231,13 +231,69 @@ pub struct MasterReport {
 /// Seconds per value of the gain-reduction traces.
 pub const GAIN_TRACE_PERIOD_SECS: f64 = 0.05;
 
-/// The largest gain reduction (−gain, dB) of each trace period.
-fn reduction_trace(gain_db: &[f32], sample_rate: u32) -> Vec<f32> {
+/// The largest gain reduction (`makeup − gain`, dB, as the dynamics statistics count it) of
+/// each trace period of a whole gain trajectory.
+///
+/// The same values as [`Reduction`]'s trace (an `f32` difference of two `f32`s rounds as
+/// their `f64` difference does), without the statistics the whole-file stages report
+/// themselves: an `f32` fold per period, cheap enough not to show in the chain's count.
+fn reduction_trace(gain_db: &[f32], makeup_db: f32, sample_rate: u32) -> Vec<f32> {
     let period = ((GAIN_TRACE_PERIOD_SECS * f64::from(sample_rate)) as usize).max(1);
     gain_db
         .chunks(period)
-        .map(|c| c.iter().fold(0.0f32, |m, &g| m.max(-g)))
+        .map(|c| c.iter().fold(0.0f32, |m, &g| m.max(makeup_db - g)))
         .collect()
+}
+
+/// Gain reduction statistics and the plot trace, gathered frame by frame.
+pub(crate) struct Reduction {
+    makeup: f64,
+    period: usize,
+    in_period: usize,
+    period_max: f32,
+    trace: Vec<f32>,
+    max: f64,
+    sum: f64,
+    frames: u64,
+}
+
+impl Reduction {
+    pub(crate) fn new(makeup_db: f32, sample_rate: u32) -> Self {
+        Self {
+            makeup: f64::from(makeup_db),
+            period: ((GAIN_TRACE_PERIOD_SECS * f64::from(sample_rate)) as usize).max(1),
+            in_period: 0,
+            period_max: 0.0,
+            trace: Vec::new(),
+            max: 0.0,
+            sum: 0.0,
+            frames: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, gain_db: &[f32]) {
+        for &g in gain_db {
+            let r = (self.makeup - f64::from(g)).max(0.0);
+            self.max = self.max.max(r);
+            self.sum += r;
+            self.period_max = self.period_max.max(r as f32);
+            self.in_period += 1;
+            if self.in_period == self.period {
+                self.trace.push(self.period_max);
+                self.in_period = 0;
+                self.period_max = 0.0;
+            }
+        }
+        self.frames += gain_db.len() as u64;
+    }
+
+    /// (max, mean, trace).
+    pub(crate) fn finish(mut self) -> (f64, f64, Vec<f32>) {
+        if self.in_period > 0 {
+            self.trace.push(self.period_max);
+        }
+        (self.max, self.sum / self.frames.max(1) as f64, self.trace)
+    }
 }
 
 /// Equal results, whatever the wall times: two runs of the same chain on the same input
@@ -418,7 +474,7 @@ impl Pipeline {
                 drop(equalised);
                 reduction.compressor_max_db = f64::from(out.stats.max_reduction_db);
                 reduction.compressor_mean_db = f64::from(out.stats.mean_reduction_db);
-                compressor_trace = reduction_trace(&out.gain_db, self.sample_rate);
+                compressor_trace = reduction_trace(&out.gain_db, c.makeup_db, self.sample_rate);
                 out.audio
             }
             None => equalised,
@@ -471,7 +527,7 @@ impl Pipeline {
                     gain_db += e;
                 }
                 _ => {
-                    let trace = reduction_trace(&out.gain_db, self.sample_rate);
+                    let trace = reduction_trace(&out.gain_db, 0.0, self.sample_rate);
                     break (measured, trace);
                 }
             }

@@ -29,8 +29,8 @@ use auralis_eq::{EqSettings, EqStream};
 use auralis_loudness::{LoudnessMeter, LoudnessResult, LoudnessSettings};
 
 use crate::chain::{
-    starting_gain_db, warn_of_the_outcome, GainReduction, MasterReport, Mastered, Pipeline, EQ_FFT,
-    GAIN_TRACE_PERIOD_SECS, LOUDNESS_TOLERANCE_LU, MAX_PASSES,
+    starting_gain_db, warn_of_the_outcome, GainReduction, MasterReport, Mastered, Pipeline,
+    Reduction, EQ_FFT, LOUDNESS_TOLERANCE_LU, MAX_PASSES,
 };
 use crate::profile::ProfileAccumulator;
 use crate::spool::{Source, Spool};
@@ -50,57 +50,6 @@ pub const MAX_STREAM_CHANNELS: usize = 256;
 /// size never changes a bit of the result.
 pub fn chunk_frames(channels: usize) -> usize {
     (STREAM_CHUNK * 2 / channels.max(1)).clamp(256, STREAM_CHUNK)
-}
-
-/// Gain reduction statistics and the plot trace, gathered frame by frame.
-struct Reduction {
-    makeup: f64,
-    period: usize,
-    in_period: usize,
-    period_max: f32,
-    trace: Vec<f32>,
-    max: f64,
-    sum: f64,
-    frames: u64,
-}
-
-impl Reduction {
-    fn new(makeup_db: f32, sample_rate: u32) -> Self {
-        Self {
-            makeup: f64::from(makeup_db),
-            period: ((GAIN_TRACE_PERIOD_SECS * f64::from(sample_rate)) as usize).max(1),
-            in_period: 0,
-            period_max: 0.0,
-            trace: Vec::new(),
-            max: 0.0,
-            sum: 0.0,
-            frames: 0,
-        }
-    }
-
-    fn push(&mut self, gain_db: &[f32]) {
-        for &g in gain_db {
-            let r = (self.makeup - f64::from(g)).max(0.0);
-            self.max = self.max.max(r);
-            self.sum += r;
-            self.period_max = self.period_max.max(r as f32);
-            self.in_period += 1;
-            if self.in_period == self.period {
-                self.trace.push(self.period_max);
-                self.in_period = 0;
-                self.period_max = 0.0;
-            }
-        }
-        self.frames += gain_db.len() as u64;
-    }
-
-    /// (max, mean, trace).
-    fn finish(mut self) -> (f64, f64, Vec<f32>) {
-        if self.in_period > 0 {
-            self.trace.push(self.period_max);
-        }
-        (self.max, self.sum / self.frames.max(1) as f64, self.trace)
-    }
 }
 
 /// Chunks waiting for the meter thread: enough to ride out a slow chunk on either side.
