@@ -152,14 +152,7 @@ impl Source for InputSource {
                 reader.read_chunk(out, max_frames).map_err(input_error)?
             }
             Input::Decoded { audio, position } => {
-                let end = (*position + max_frames).min(audio.len());
-                out.clear();
-                for i in *position..end {
-                    out.extend(audio.channels().iter().map(|c| c[i]));
-                }
-                let frames = end - *position;
-                *position = end;
-                frames
+                auralis::pipeline::read_interleaved(audio, position, out, max_frames)
             }
         };
         if !self.hashed {

@@ -35,7 +35,7 @@ pub use chain::{
 pub use gains::{match_reference, toward_preset, PRESET_CORRECTION};
 pub use preset::{Preset, PRESETS};
 pub use profile::{BandProfile, ProfileAccumulator, PROFILE_FFT, PROFILE_HOP};
-pub use spool::{BufferSource, Source, Spool};
+pub use spool::{read_interleaved, BufferSource, Source, Spool};
 pub use stage::{
     streamed_master, PipelineStage, MASTER_EQ_TOLERANCE_DB, MASTER_LOUDNESS_TOLERANCE_LU,
     MASTER_RELATIVE_RMS_TOLERANCE, STREAMED_CHAIN,

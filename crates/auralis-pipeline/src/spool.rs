@@ -53,20 +53,37 @@ impl Source for BufferSource<'_> {
     }
 
     fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> Result<usize> {
-        let end = (self.position + max_frames).min(self.audio.len());
-        out.clear();
-        for i in self.position..end {
-            out.extend(self.audio.channels().iter().map(|c| c[i]));
-        }
-        let frames = end - self.position;
-        self.position = end;
-        Ok(frames)
+        Ok(read_interleaved(
+            self.audio,
+            &mut self.position,
+            out,
+            max_frames,
+        ))
     }
 
     fn rewind(&mut self) -> Result<()> {
         self.position = 0;
         Ok(())
     }
+}
+
+/// Replaces `out` with up to `max_frames` frames of `audio` from `position` on, interleaved,
+/// and advances `position`; returns how many (0 at the end). What every in-memory source
+/// reads with.
+pub fn read_interleaved(
+    audio: &AudioBuffer,
+    position: &mut usize,
+    out: &mut Vec<f32>,
+    max_frames: usize,
+) -> usize {
+    let end = (*position + max_frames).min(audio.len());
+    out.clear();
+    for i in *position..end {
+        out.extend(audio.channels().iter().map(|c| c[i]));
+    }
+    let frames = end - *position;
+    *position = end;
+    frames
 }
 
 enum Store {

@@ -289,9 +289,9 @@ pub mod analysis {
 /// once and run on any number of tracks.
 pub mod pipeline {
     pub use auralis_pipeline::{
-        chunk_frames, BandProfile, BufferSource, GainReduction, LoudnessSummary, MasterReport,
-        Mastered, Pipeline, PipelineSettings, Preset, Source, Spool, StreamedMaster, Tone,
-        MAX_STREAM_CHANNELS, PRESETS, STEPS, STREAM_CHUNK,
+        chunk_frames, read_interleaved, BandProfile, BufferSource, GainReduction, LoudnessSummary,
+        MasterReport, Mastered, Pipeline, PipelineSettings, Preset, Source, Spool, StreamedMaster,
+        Tone, MAX_STREAM_CHANNELS, PRESETS, STEPS, STREAM_CHUNK,
     };
 
     use crate::{selection, AudioBuffer, Result};
